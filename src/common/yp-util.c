@@ -1,0 +1,151 @@
+/* yp-util.c — UUIDs, dates and sort keys. */
+#define G_LOG_DOMAIN "yp-util"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "yp-util.h"
+
+char *
+yp_uuid_new (void)
+{
+  return g_uuid_string_random ();
+}
+
+gboolean
+yp_uuid_is_valid (const char *text)
+{
+  if (text == NULL || !g_uuid_string_is_valid (text))
+    return FALSE;
+  /* Our wire form is lower case only, so ids compare as plain strings. */
+  for (const char *p = text; *p; p++)
+    if (g_ascii_isupper (*p))
+      return FALSE;
+  return TRUE;
+}
+
+char *
+yp_now_iso8601 (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+char *
+yp_today_iso (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  return g_date_time_format (now, "%Y-%m-%d");
+}
+
+gboolean
+yp_date_is_valid (const char *text)
+{
+  unsigned y, m, d;
+  char tail;
+
+  if (text == NULL || strlen (text) != 10 || text[4] != '-' || text[7] != '-')
+    return FALSE;
+  for (guint i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && !g_ascii_isdigit (text[i]))
+      return FALSE;
+  if (sscanf (text, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3)
+    return FALSE;
+  return y >= 1 && g_date_valid_dmy (d, m, y);
+}
+
+gboolean
+yp_datetime_is_valid (const char *text)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (text == NULL || strlen (text) < 20 || text[10] != 'T')
+    return FALSE;
+  dt = g_date_time_new_from_iso8601 (text, NULL);
+  return dt != NULL;
+}
+
+char *
+yp_date_format_fi (const char *iso_date)
+{
+  unsigned y, m, d;
+
+  if (!yp_date_is_valid (iso_date))
+    return NULL;
+  sscanf (iso_date, "%4u-%2u-%2u", &y, &m, &d);
+  return g_strdup_printf ("%u.%u.%u", d, m, y);
+}
+
+char *
+yp_date_parse_user (const char *text)
+{
+  g_autofree char *stripped = NULL;
+  unsigned y, m, d;
+  int consumed = 0;
+
+  if (text == NULL)
+    return NULL;
+  stripped = g_strstrip (g_strdup (text));
+  if (yp_date_is_valid (stripped))
+    return g_steal_pointer (&stripped);
+  if (sscanf (stripped, "%2u.%2u.%4u%n", &d, &m, &y, &consumed) == 3
+      && consumed == (int) strlen (stripped)
+      && y >= 1000 && g_date_valid_dmy (d, m, y))
+    return g_strdup_printf ("%04u-%02u-%02u", y, m, d);
+  return NULL;
+}
+
+/* Finnish and Swedish put å, ä, ö after z; other accented letters sort with their base
+ * letter (é as e, ü as y as in Finnish). The key is plain bytes, so SQLite's default BINARY
+ * collation orders it right without a custom collation on every connection. */
+char *
+yp_fold_for_sort (const char *text)
+{
+  g_autofree char *folded = NULL;
+  GString *key;
+  gboolean space = FALSE;
+
+  if (text == NULL)
+    return g_strdup ("");
+  folded = g_utf8_casefold (text, -1);
+  key = g_string_sized_new (strlen (folded));
+  for (const char *p = folded; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c))
+        {
+          space = key->len > 0;
+          continue;
+        }
+      if (space)
+        g_string_append_c (key, ' ');
+      space = FALSE;
+      switch (c)
+        {
+        case 0xE5: g_string_append_c (key, '{'); break; /* å */
+        case 0xE4: g_string_append_c (key, '|'); break; /* ä */
+        case 0xE6: g_string_append_c (key, '|'); break; /* æ */
+        case 0xF6: g_string_append_c (key, '}'); break; /* ö */
+        case 0xF8: g_string_append_c (key, '}'); break; /* ø */
+        case 0xFC: g_string_append_c (key, 'y'); break; /* ü */
+        default:
+          if (c < 0x80)
+            g_string_append_c (key, (char) c);
+          else
+            {
+              char buf[8];
+              g_autofree char *ascii = NULL;
+
+              buf[g_unichar_to_utf8 (c, buf)] = '\0';
+              ascii = g_str_to_ascii (buf, "C");
+              g_string_append (key, ascii);
+            }
+        }
+    }
+  return g_string_free (key, FALSE);
+}

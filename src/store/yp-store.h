@@ -1,0 +1,151 @@
+/* yp-store.h — the local database: migrations, typed queries, outbox, audit.
+ *
+ * One YpStore owns the SQLite file. All methods are thread-safe; the _async variants run the
+ * work in a GTask thread so the UI never waits for disk. No GTK here.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "yp-record.h"
+
+G_BEGIN_DECLS
+
+#define YP_STORE_ERROR (yp_store_error_quark ())
+
+typedef enum
+{
+  YP_STORE_ERROR_OPEN,       /* the file cannot be opened or is not a database */
+  YP_STORE_ERROR_TOO_NEW,    /* made by a newer Yhteispolku */
+  YP_STORE_ERROR_NOT_FOUND,  /* no such row */
+  YP_STORE_ERROR_CONFLICT,   /* unique id already used */
+  YP_STORE_ERROR_NO_PROFILE, /* the local professional profile is not set yet */
+  YP_STORE_ERROR_DISK,       /* SQLite could not write (full disk, I/O error) */
+  YP_STORE_ERROR_FAILED,
+} YpStoreError;
+
+GQuark yp_store_error_quark (void);
+
+typedef enum
+{
+  YP_CLIENT_FILTER_MINE,       /* I am the responsible worker */
+  YP_CLIENT_FILTER_ALL,        /* every client that is not ended */
+  YP_CLIENT_FILTER_CANDIDATES, /* status = candidate */
+  YP_CLIENT_FILTER_ENDED,      /* status = ended */
+} YpClientFilter;
+
+typedef enum
+{
+  YP_CLIENT_SORT_NAME,           /* last name, first name */
+  YP_CLIENT_SORT_NEXT_FOLLOW_UP, /* soonest first, none last */
+  YP_CLIENT_SORT_LAST_CHANGE,    /* most recent first */
+} YpClientSort;
+
+#define YP_TYPE_STORE (yp_store_get_type ())
+G_DECLARE_FINAL_TYPE (YpStore, yp_store, YP, STORE, GObject)
+
+/* The default database path: $XDG_DATA_HOME/yhteispolku/yhteispolku.db (inside Flatpak that
+ * is the app's own data dir). */
+char       *yp_store_default_path     (void);
+
+/* Opens (creating if needed) and migrates to YP_SCHEMA_VERSION. */
+YpStore    *yp_store_open             (const char *path,
+                                       GError    **error);
+/* Opens without migrating past @version; for migration tests only. */
+YpStore    *yp_store_open_at_version  (const char *path,
+                                       guint       version,
+                                       GError    **error);
+const char *yp_store_get_path         (YpStore *self);
+guint       yp_store_get_schema_version (YpStore *self);
+
+/* The signed-in/local professional, or NULL before the first-run profile is saved. */
+YpRecord   *yp_store_dup_me           (YpStore *self);
+const char *yp_store_get_me_id        (YpStore *self);
+/* Saves the local profile: a professional and its organisation (found or created). */
+gboolean    yp_store_set_profile      (YpStore    *self,
+                                       const char *name,
+                                       const char *title,
+                                       const char *organization,
+                                       GError    **error);
+
+/* Inserts a new row: fills id (if unset), client_id (clients: = id), updated_at/by, validates,
+ * and writes the row and its outbox entry in one transaction. */
+gboolean    yp_store_insert           (YpStore   *self,
+                                       YpRecord  *record,
+                                       GError   **error);
+/* Updates the set fields of the row with record's id. Only fields whose value changes are
+ * written and go to the outbox (with their old and new values), in one transaction. */
+gboolean    yp_store_update           (YpStore   *self,
+                                       YpRecord  *record,
+                                       GError   **error);
+YpRecord   *yp_store_get              (YpStore        *self,
+                                       const YpEntity *entity,
+                                       const char     *id,
+                                       GError        **error);
+/* Rows of @entity for a client, oldest first. */
+GPtrArray  *yp_store_list_for_client  (YpStore        *self,
+                                       const YpEntity *entity,
+                                       const char     *client_id,
+                                       GError        **error);
+/* Directory rows (organisations, professionals) ordered by name. */
+GPtrArray  *yp_store_list_directory   (YpStore        *self,
+                                       const YpEntity *entity,
+                                       GError        **error);
+
+/* Insert-or-update in a worker thread; the callback runs in the caller's main context. */
+void        yp_store_save_async       (YpStore            *self,
+                                       YpRecord           *record,
+                                       gboolean            is_new,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+gboolean    yp_store_save_finish      (YpStore      *self,
+                                       GAsyncResult *result,
+                                       GError      **error);
+
+/* Writes an audit event "this professional viewed this client" (append-only, synced). */
+gboolean    yp_store_log_client_view  (YpStore    *self,
+                                       const char *client_id,
+                                       GError    **error);
+
+/* Outbox: pending mutations, all or for one client. */
+guint       yp_store_count_outbox     (YpStore    *self,
+                                       const char *client_id);
+guint       yp_store_count_clients    (YpStore    *self);
+
+/* Fictional demo clients (marked is_demo); they are never sent to a server. */
+gboolean    yp_store_add_demo_clients (YpStore  *self,
+                                       guint     n,
+                                       GError  **error);
+
+/* The client list: the rowids of matching clients in order (search is a prefix search on
+ * every word of the name, phone and address; NULL or "" matches all). */
+GArray     *yp_store_query_client_rows (YpStore       *self,
+                                        const char    *search,
+                                        YpClientFilter filter,
+                                        YpClientSort   sort,
+                                        GError       **error);
+void        yp_store_query_client_rows_async  (YpStore            *self,
+                                               const char         *search,
+                                               YpClientFilter      filter,
+                                               YpClientSort        sort,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+GArray     *yp_store_query_client_rows_finish (YpStore      *self,
+                                               GAsyncResult *result,
+                                               GError      **error);
+/* Loads list summaries (YpClientSummary) for @n rowids, in the given order. */
+GPtrArray  *yp_store_load_client_summaries (YpStore      *self,
+                                            const gint64 *rowids,
+                                            guint         n,
+                                            GError      **error);
+
+/* The rowid of the client with @id, or 0. */
+gint64      yp_store_lookup_client_rowid (YpStore    *self,
+                                          const char *id);
+
+/* Emitted (in the main context the store was opened in) after any committed change:
+ * "changed" (entity table name, id). */
+
+G_END_DECLS

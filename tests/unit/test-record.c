@@ -1,0 +1,196 @@
+/* Records: JSON form, validation with stable codes and readable messages, helpers. */
+#include "config.h"
+
+#include <string.h>
+
+#include "yp-record.h"
+#include "yp-util.h"
+
+static YpRecord *
+valid_client (void)
+{
+  YpRecord *r = yp_record_new (yp_schema_lookup ("client"));
+  g_autofree char *id = yp_uuid_new ();
+
+  yp_record_set_string (r, "id", id);
+  yp_record_set_string (r, "client_id", id);
+  yp_record_set_string (r, "first_name", "Aino");
+  yp_record_set_string (r, "last_name", "Mäkinen");
+  yp_record_set_string (r, "language", "fi");
+  yp_record_set_string (r, "status", "active");
+  return r;
+}
+
+static void
+test_json_roundtrip (void)
+{
+  g_autoptr(YpRecord) r = valid_client ();
+  g_autoptr(YpRecord) back = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  yp_record_set_int (r, "stage", 4);
+  yp_record_set_int (r, "is_demo", 1);
+  yp_record_set_null (r, "phone");
+  yp_record_set_string (r, "notes", "Asuu yksin, tytär käy viikonloppuisin. \"Lainaus\" ✓");
+  yp_record_set_string (r, "sort_name", "local only");
+
+  node = yp_record_to_json (r);
+  text = json_to_string (node, FALSE);
+  g_assert_nonnull (strstr (text, "\"stage\":4"));
+  g_assert_nonnull (strstr (text, "\"is_demo\":true"));
+  g_assert_nonnull (strstr (text, "\"phone\":null"));
+  g_assert_null (strstr (text, "sort_name"));
+  g_assert_null (strstr (text, "birth_date")); /* unset fields are not sent */
+
+  back = yp_record_from_json (yp_schema_lookup ("client"), node, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (yp_record_get_string (back, "notes"), ==, yp_record_get_string (r, "notes"));
+  g_assert_cmpint (yp_record_get_int (back, "stage"), ==, 4);
+  g_assert_cmpint (yp_record_get_int (back, "is_demo"), ==, 1);
+  g_assert_true (yp_record_is_set (back, "phone"));
+  g_assert_true (yp_record_is_null (back, "phone"));
+  g_assert_false (yp_record_is_set (back, "birth_date"));
+}
+
+static void
+expect_json_error (const char        *json,
+                   YpValidationError  code,
+                   const char        *message_part)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpRecord) r = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  r = yp_record_from_json (yp_schema_lookup ("client"), json_parser_get_root (parser), &error);
+  g_assert_null (r);
+  g_assert_error (error, YP_VALIDATION_ERROR, (int) code);
+  if (message_part)
+    g_assert_nonnull (strstr (error->message, message_part));
+}
+
+static void
+test_json_rejects (void)
+{
+  expect_json_error ("[1,2]", YP_VALIDATION_ERROR_MALFORMED, NULL);
+  expect_json_error ("{\"shoe_size\": 42}", YP_VALIDATION_ERROR_UNKNOWN_FIELD, "shoe_size");
+  expect_json_error ("{\"sort_name\": \"x\"}", YP_VALIDATION_ERROR_UNKNOWN_FIELD, "sort_name");
+  expect_json_error ("{\"stage\": \"4\"}", YP_VALIDATION_ERROR_TYPE, "stage");
+  expect_json_error ("{\"stage\": 4.5}", YP_VALIDATION_ERROR_TYPE, "stage");
+  expect_json_error ("{\"is_demo\": 1}", YP_VALIDATION_ERROR_TYPE, "is_demo");
+  expect_json_error ("{\"first_name\": {\"a\": 1}}", YP_VALIDATION_ERROR_TYPE, "first_name");
+  expect_json_error ("{\"language\": \"de\"}", YP_VALIDATION_ERROR_ENUM, "de");
+  expect_json_error ("{\"stage\": 9}", YP_VALIDATION_ERROR_RANGE, NULL);
+  expect_json_error ("{\"birth_date\": \"1950-02-30\"}", YP_VALIDATION_ERROR_FORMAT, NULL);
+  expect_json_error ("{\"id\": \"6F1A3D1E-0000-4000-8000-000000000000\"}",
+                     YP_VALIDATION_ERROR_FORMAT, NULL);
+  expect_json_error ("{\"updated_at\": \"yesterday\"}", YP_VALIDATION_ERROR_FORMAT, NULL);
+}
+
+static void
+test_validation_messages (void)
+{
+  g_autoptr(YpRecord) r = valid_client ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *long_name = g_strnfill (101, 'a');
+
+  g_assert_true (yp_record_validate (r, &error));
+  g_assert_no_error (error);
+
+  yp_record_set_string (r, "first_name", "   ");
+  g_assert_false (yp_record_validate_field (r, "first_name", &error));
+  g_assert_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_REQUIRED);
+  g_assert_cmpstr (error->message, ==, "First name is required.");
+  g_clear_error (&error);
+
+  yp_record_set_string (r, "first_name", long_name);
+  g_assert_false (yp_record_validate (r, &error));
+  g_assert_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_TOO_LONG);
+  g_assert_nonnull (strstr (error->message, "100"));
+  g_clear_error (&error);
+  /* Characters, not bytes: 100 × ä is 200 bytes and still fine. */
+  {
+    GString *s = g_string_new (NULL);
+    for (int i = 0; i < 100; i++)
+      g_string_append (s, "ä");
+    yp_record_set_string (r, "first_name", s->str);
+    g_string_free (s, TRUE);
+  }
+  g_assert_true (yp_record_validate_field (r, "first_name", NULL));
+
+  yp_record_set_string (r, "phone", "040-123 4567");
+  g_assert_true (yp_record_validate_field (r, "phone", NULL));
+  yp_record_set_string (r, "phone", "call me");
+  g_assert_false (yp_record_validate_field (r, "phone", &error));
+  g_assert_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "Phone number"));
+  g_clear_error (&error);
+
+  yp_record_set_string (r, "birth_date", "2999-01-01");
+  g_assert_false (yp_record_validate_field (r, "birth_date", &error));
+  g_assert_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_RANGE);
+  g_assert_cmpstr (error->message, ==, "Birth date cannot be in the future.");
+  g_clear_error (&error);
+
+  g_assert_cmpstr (yp_validation_error_code_name (YP_VALIDATION_ERROR_REQUIRED), ==, "required");
+  g_assert_cmpstr (yp_validation_error_code_name (YP_VALIDATION_ERROR_TOO_LONG), ==, "too_long");
+}
+
+static void
+test_text_helpers (void)
+{
+  g_autoptr(YpRecord) r = valid_client ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true (yp_record_set_from_text (r, "stage", "3", &error));
+  g_assert_cmpint (yp_record_get_int (r, "stage"), ==, 3);
+  g_assert_false (yp_record_set_from_text (r, "stage", "kolme", &error));
+  g_assert_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_TYPE);
+  g_assert_cmpint (yp_record_get_int (r, "stage"), ==, 3);
+  text = yp_record_dup_text (r, "stage");
+  g_assert_cmpstr (text, ==, "3");
+}
+
+static void
+test_dates_and_sorting (void)
+{
+  g_autofree char *a = yp_date_parse_user ("23.11.1950");
+  g_autofree char *b = yp_date_parse_user (" 1950-11-23 ");
+  g_autofree char *c = yp_date_parse_user ("31.2.2020");
+  g_autofree char *d = yp_date_parse_user ("23.11.");
+  g_autofree char *fi = yp_date_format_fi ("2026-11-03");
+  g_autofree char *k1 = yp_fold_for_sort ("Zetterberg Anna");
+  g_autofree char *k2 = yp_fold_for_sort ("Åkerlund Bo");
+  g_autofree char *k3 = yp_fold_for_sort ("Ärling Eva");
+  g_autofree char *k4 = yp_fold_for_sort ("Öhman Olli");
+  g_autofree char *k5 = yp_fold_for_sort ("ahonen  aino");
+  g_autofree char *k6 = yp_fold_for_sort ("Ahonen Aino");
+
+  g_assert_cmpstr (a, ==, "1950-11-23");
+  g_assert_cmpstr (b, ==, "1950-11-23");
+  g_assert_null (c);
+  g_assert_null (d);
+  g_assert_cmpstr (fi, ==, "3.11.2026");
+  /* Finnish and Swedish order: z < å < ä < ö. */
+  g_assert_cmpint (strcmp (k1, k2), <, 0);
+  g_assert_cmpint (strcmp (k2, k3), <, 0);
+  g_assert_cmpint (strcmp (k3, k4), <, 0);
+  g_assert_cmpstr (k5, ==, k6);
+  g_assert_true (yp_uuid_is_valid ("6f1a3d1e-0000-4000-8000-000000000000"));
+  g_assert_false (yp_uuid_is_valid ("6f1a3d1e"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/record/json-roundtrip", test_json_roundtrip);
+  g_test_add_func ("/record/json-rejects", test_json_rejects);
+  g_test_add_func ("/record/validation", test_validation_messages);
+  g_test_add_func ("/record/text", test_text_helpers);
+  g_test_add_func ("/record/dates-sorting", test_dates_and_sorting);
+  return g_test_run ();
+}
