@@ -455,8 +455,8 @@ validate_value (const YpEntity *entity,
       if (f->min < f->max && (v->i < f->min || v->i > f->max))
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_RANGE,
-                       _("%s must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT "."),
-                       label, f->min, f->max);
+                       _("%s must be between %lld and %lld."),
+                       label, (long long) f->min, (long long) f->max);
           return FALSE;
         }
       break;

@@ -1,0 +1,268 @@
+/* yp-application.c — command line, opening the store, windows, app-wide actions.
+ *
+ * The store is opened here and handed to each window as a construct property: nothing below
+ * reaches for the application to find data.
+ */
+#define G_LOG_DOMAIN "yp-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "yp-application.h"
+#include "yp-resources.h"
+#include "yp-store.h"
+#include "yp-window.h"
+
+struct _YpApplication
+{
+  AdwApplication parent_instance;
+
+  YpStore  *store;
+  char     *database;
+  gboolean  exit_after_first_frame;
+};
+
+G_DEFINE_FINAL_TYPE (YpApplication, yp_application, ADW_TYPE_APPLICATION)
+
+static char *
+dup_database_path (YpApplication *self)
+{
+  return self->database ? g_strdup (self->database) : yp_store_default_path ();
+}
+
+static int
+fill_demo_data (YpApplication *self,
+                gint           n)
+{
+  g_autofree char *path = dup_database_path (self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpStore) store = NULL;
+
+  if (n <= 0)
+    {
+      g_printerr (_("--demo-data needs a number of clients greater than zero.\n"));
+      return 2;
+    }
+  store = yp_store_open (path, &error);
+  if (store == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  if (yp_store_get_me_id (store) == NULL &&
+      !yp_store_set_profile (store, _("Demo Nurse"), _("Nurse"), _("Demo Health Station"),
+                             &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  if (!yp_store_add_demo_clients (store, (guint) n, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  g_print (_("Added %d demo clients to %s\n"), n, path);
+  return 0;
+}
+
+static int
+yp_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  YpApplication *self = YP_APPLICATION (app);
+  gint demo = 0;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+      return 0;
+    }
+  g_variant_dict_lookup (options, "database", "^ay", &self->database);
+  self->exit_after_first_frame = g_variant_dict_contains (options, "exit-after-first-frame");
+
+  if (g_variant_dict_lookup (options, "demo-data", "i", &demo))
+    return fill_demo_data (self, demo);
+
+  /* A window over another database file, or a measured start, must not be handed to an
+   * instance that is already running. */
+  if (self->database != NULL || self->exit_after_first_frame)
+    g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+
+  return -1;
+}
+
+static void
+on_open_failed_response (AdwMessageDialog *dialog,
+                         const char       *response,
+                         GApplication     *app)
+{
+  g_application_release (app);
+}
+
+static void
+show_open_error (YpApplication *self,
+                 const GError  *error)
+{
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (NULL,
+                                                       _("The client database could not be opened"),
+                                                       error->message));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
+  g_application_hold (G_APPLICATION (self));
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_failed_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_first_frame_after_paint (GdkFrameClock *clock,
+                            GApplication  *app)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_first_frame_after_paint, app);
+  g_application_quit (app);
+}
+
+static void
+on_window_list_ready (YpWindow      *window,
+                      YpApplication *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+
+  g_signal_handlers_disconnect_by_func (window, on_window_list_ready, self);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_first_frame_after_paint), self);
+  gtk_widget_queue_draw (GTK_WIDGET (window));
+}
+
+static void
+yp_application_activate (GApplication *app)
+{
+  YpApplication *self = YP_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_autoptr(GError) error = NULL;
+
+  if (window != NULL)
+    {
+      gtk_window_present (window);
+      return;
+    }
+
+  if (self->store == NULL)
+    {
+      g_autofree char *path = dup_database_path (self);
+
+      self->store = yp_store_open (path, &error);
+      if (self->store == NULL)
+        {
+          show_open_error (self, error);
+          return;
+        }
+    }
+
+  window = GTK_WINDOW (yp_window_new (GTK_APPLICATION (app), self->store));
+  if (self->exit_after_first_frame)
+    g_signal_connect (window, "list-ready", G_CALLBACK (on_window_list_ready), self);
+  gtk_window_present (window);
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  static const char *developers[] = { "Yhteispolku developers", NULL };
+  GtkApplication *app = user_data;
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (app),
+                        "application-name", _("Yhteispolku"),
+                        "application-icon", APP_ID,
+                        "developer-name", _("Yhteispolku developers"),
+                        "version", PACKAGE_VERSION,
+                        "website", "https://yhteispolku.fi",
+                        "comments", _("Multi-professional guidance and case management, "
+                                      "made with the client."),
+                        "developers", developers,
+                        "translator-credits", _("translator-credits"),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+yp_application_startup (GApplication *app)
+{
+  static const GActionEntry actions[] = {
+    { "about", about_action },
+    { "quit", quit_action },
+  };
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (yp_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+}
+
+static void
+yp_application_finalize (GObject *object)
+{
+  YpApplication *self = YP_APPLICATION (object);
+
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->database, g_free);
+
+  G_OBJECT_CLASS (yp_application_parent_class)->finalize (object);
+}
+
+static void
+yp_application_class_init (YpApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  /* Before GtkApplication looks for style.css and the shortcuts window. */
+  yp_resources_ensure ();
+
+  object_class->finalize = yp_application_finalize;
+  app_class->handle_local_options = yp_application_handle_local_options;
+  app_class->startup = yp_application_startup;
+  app_class->activate = yp_application_activate;
+}
+
+static void
+yp_application_init (YpApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "database", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("Use this database file instead of the default one"), N_("FILE") },
+    { "demo-data", 0, 0, G_OPTION_ARG_INT, NULL,
+      N_("Add this many fictional demo clients to the database and exit"), N_("N") },
+    { "exit-after-first-frame", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
+      "Quit after the first frame that shows the client list (for benchmarks)", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+}
+
+YpApplication *
+yp_application_new (void)
+{
+  return g_object_new (YP_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "resource-base-path", RESOURCE_PATH,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       NULL);
+}

@@ -1,0 +1,606 @@
+/* yp-window.c — the main window.
+ *
+ * Left: the client list (search as you type, filters, sort). Right: the chosen client. An
+ * AdwLeaflet folds them into one pane on a narrow window. The list is a lazily loaded
+ * GListModel over SQLite (YpClientList): a GtkListView creates widgets only for the rows on
+ * screen, and the model loads summaries a page at a time, so 100 000 clients cost one array
+ * of row ids.
+ */
+#define G_LOG_DOMAIN "yp-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "yp-resources.h"
+#include "yp-client-row.h"
+#include "yp-client-summary.h"
+#include "yp-client-view.h"
+#include "yp-new-client-dialog.h"
+#include "yp-profile-view.h"
+#include "yp-window.h"
+
+#define N_DEMO_CLIENTS 40
+
+struct _YpWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* template */
+  GtkStack           *main_stack;
+  AdwLeaflet         *leaflet;
+  GtkSearchEntry     *search_entry;
+  GtkStack           *list_stack;
+  GtkListView        *list_view;
+  GtkDropDown        *sort_dropdown;
+  AdwBin             *profile_bin;
+  AdwBin             *client_bin;
+  AdwToastOverlay    *toast_overlay;
+  GtkLabel           *sync_label;
+
+  /* owned */
+  YpStore            *store;
+  YpClientList       *clients;
+  GtkSingleSelection *selection;
+  GSettings          *settings;
+
+  /* borrowed */
+  YpClientView       *client_view;
+};
+
+G_DEFINE_FINAL_TYPE (YpWindow, yp_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum { PROP_0, PROP_STORE, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+enum { SIGNAL_LIST_READY, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static const struct { const char *key; YpClientFilter filter; } filters[] = {
+  { "mine", YP_CLIENT_FILTER_MINE },
+  { "all", YP_CLIENT_FILTER_ALL },
+  { "candidates", YP_CLIENT_FILTER_CANDIDATES },
+  { "ended", YP_CLIENT_FILTER_ENDED },
+};
+
+static const char * const sort_keys[] = { "name", "follow-up", "last-change", NULL };
+
+static YpClientFilter
+filter_from_key (const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+    if (g_strcmp0 (filters[i].key, key) == 0)
+      return filters[i].filter;
+  return YP_CLIENT_FILTER_MINE;
+}
+
+/* ---- the list ---------------------------------------------------------------------------- */
+
+static void
+update_list_state (YpWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->clients));
+  const char *search = yp_client_list_get_search (self->clients);
+  const char *page;
+
+  if (n > 0)
+    page = "list";
+  else if (yp_store_count_clients (self->store) == 0)
+    page = "empty";
+  else if (search != NULL && *search != '\0')
+    page = "no-results";
+  else
+    page = "no-clients-here";
+  gtk_stack_set_visible_child_name (self->list_stack, page);
+}
+
+static void
+update_sync_label (YpWindow *self)
+{
+  guint waiting = yp_store_count_outbox (self->store, NULL);
+  g_autofree char *text = NULL;
+
+  /* Sync with a coordination server comes later; until then the header says plainly that
+   * everything is kept on this computer, and how much is waiting to be sent. */
+  if (waiting == 0)
+    text = g_strdup (_("On this computer"));
+  else
+    text = g_strdup_printf (ngettext ("%u waiting to sync", "%u waiting to sync", waiting),
+                            waiting);
+  gtk_label_set_label (self->sync_label, text);
+}
+
+static void
+on_clients_ready (YpClientList *clients,
+                  YpWindow     *self)
+{
+  update_list_state (self);
+  /* Keep the open client selected when the list is re-queried. */
+  if (yp_window_get_client_id (self) != NULL)
+    {
+      guint pos = yp_client_list_find (clients, yp_window_get_client_id (self));
+
+      if (pos != G_MAXUINT)
+        gtk_single_selection_set_selected (self->selection, pos);
+    }
+  g_signal_emit (self, signals[SIGNAL_LIST_READY], 0);
+}
+
+static void
+on_store_changed (YpStore    *store,
+                  const char *table,
+                  const char *id,
+                  YpWindow   *self)
+{
+  update_sync_label (self);
+}
+
+static void
+on_search_changed (GtkSearchEntry *entry,
+                   YpWindow       *self)
+{
+  yp_client_list_set_search (self->clients, gtk_editable_get_text (GTK_EDITABLE (entry)));
+}
+
+static void
+on_search_stop (GtkSearchEntry *entry,
+                YpWindow       *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+}
+
+/* Enter in the search box opens the first match; Down moves into the list. */
+static void
+on_search_activate (GtkSearchEntry *entry,
+                    YpWindow       *self)
+{
+  g_autoptr(YpClientSummary) first = NULL;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->clients)) == 0)
+    return;
+  first = g_list_model_get_item (G_LIST_MODEL (self->clients), 0);
+  gtk_single_selection_set_selected (self->selection, 0);
+  yp_window_show_client (self, yp_client_summary_get_id (first));
+}
+
+static gboolean
+on_search_key_pressed (GtkEventControllerKey *controller,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       YpWindow              *self)
+{
+  if (keyval == GDK_KEY_Down &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->clients)) > 0)
+    {
+      gtk_widget_child_focus (GTK_WIDGET (self->list_view), GTK_DIR_TAB_FORWARD);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+on_list_activate (GtkListView *list_view,
+                  guint        position,
+                  YpWindow    *self)
+{
+  g_autoptr(YpClientSummary) summary = g_list_model_get_item (G_LIST_MODEL (self->clients),
+                                                              position);
+
+  if (summary != NULL)
+    yp_window_show_client (self, yp_client_summary_get_id (summary));
+}
+
+static void
+on_row_setup (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, yp_client_row_new ());
+}
+
+static void
+on_row_bind (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  user_data)
+{
+  yp_client_row_set_summary (YP_CLIENT_ROW (gtk_list_item_get_child (item)),
+                             gtk_list_item_get_item (item));
+}
+
+static void
+on_row_unbind (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  yp_client_row_set_summary (YP_CLIENT_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static void
+on_sort_selected (GtkDropDown *dropdown,
+                  GParamSpec  *pspec,
+                  YpWindow    *self)
+{
+  guint selected = gtk_drop_down_get_selected (dropdown);
+
+  if (selected >= G_N_ELEMENTS (sort_keys) - 1)
+    return;
+  yp_client_list_set_sort (self->clients, (YpClientSort) selected);
+  if (self->settings)
+    g_settings_set_string (self->settings, "client-sort", sort_keys[selected]);
+}
+
+/* ---- actions ----------------------------------------------------------------------------- */
+
+static void
+filter_state_changed (YpWindow *self,
+                      GVariant *state)
+{
+  const char *key = g_variant_get_string (state, NULL);
+
+  yp_client_list_set_filter (self->clients, filter_from_key (key));
+  if (self->settings)
+    g_settings_set_string (self->settings, "client-filter", key);
+}
+
+static void
+change_filter (GSimpleAction *action,
+               GVariant      *value,
+               gpointer       user_data)
+{
+  g_simple_action_set_state (action, value);
+  filter_state_changed (YP_WINDOW (user_data), value);
+}
+
+static void
+on_client_added (YpNewClientDialog *dialog,
+                 const char        *client_id,
+                 YpWindow          *self)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Client added")));
+  yp_window_show_client (self, client_id);
+}
+
+static void
+new_client_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  YpWindow *self = YP_WINDOW (widget);
+  GtkWidget *dialog;
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "main") != 0)
+    return;
+  dialog = yp_new_client_dialog_new (GTK_WINDOW (self), self->store);
+  g_signal_connect_object (dialog, "client-added", G_CALLBACK (on_client_added), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  YpWindow *self = YP_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+show_list_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  YpWindow *self = YP_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+add_demo_clients_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  YpWindow *self = YP_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!yp_store_add_demo_clients (self->store, N_DEMO_CLIENTS, &error))
+    {
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+  /* Demo clients are fictional and never leave this computer; show them all at once. */
+  g_action_group_activate_action (G_ACTION_GROUP (self), "filter", g_variant_new_string ("all"));
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               adw_toast_new (_("Demo clients added. They are fictional and "
+                                                "stay on this computer.")));
+}
+
+/* ---- showing a client -------------------------------------------------------------------- */
+
+void
+yp_window_show_client (YpWindow   *self,
+                       const char *client_id)
+{
+  g_return_if_fail (YP_IS_WINDOW (self));
+
+  yp_client_view_set_client_id (self->client_view, client_id);
+  if (client_id != NULL)
+    {
+      guint pos = yp_client_list_find (self->clients, client_id);
+
+      if (pos != G_MAXUINT)
+        gtk_single_selection_set_selected (self->selection, pos);
+      adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+    }
+}
+
+const char *
+yp_window_get_client_id (YpWindow *self)
+{
+  g_return_val_if_fail (YP_IS_WINDOW (self), NULL);
+  return yp_client_view_get_client_id (self->client_view);
+}
+
+GtkWidget *
+yp_window_get_client_view (YpWindow *self)
+{
+  g_return_val_if_fail (YP_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->client_view);
+}
+
+const char *
+yp_window_get_page (YpWindow *self)
+{
+  g_return_val_if_fail (YP_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->main_stack);
+}
+
+const char *
+yp_window_get_list_state (YpWindow *self)
+{
+  g_return_val_if_fail (YP_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->list_stack);
+}
+
+YpClientList *
+yp_window_get_client_list (YpWindow *self)
+{
+  g_return_val_if_fail (YP_IS_WINDOW (self), NULL);
+  return self->clients;
+}
+
+GtkEditable *
+yp_window_get_search_entry (YpWindow *self)
+{
+  g_return_val_if_fail (YP_IS_WINDOW (self), NULL);
+  return GTK_EDITABLE (self->search_entry);
+}
+
+static void
+show_main (YpWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->main_stack, "main");
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+on_profile_done (YpProfileView *view,
+                 YpWindow      *self)
+{
+  yp_client_list_reload (self->clients);
+  show_main (self);
+}
+
+/* ---- life cycle -------------------------------------------------------------------------- */
+
+static GSettings *
+settings_new_if_installed (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  /* Without the schema (an uninstalled build started by hand) the window still works; it
+   * just does not remember its size and filter. */
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, BASE_ID, TRUE);
+  if (schema == NULL)
+    {
+      g_message ("GSettings schema %s is not installed; settings will not be kept", BASE_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+yp_window_constructed (GObject *object)
+{
+  YpWindow *self = YP_WINDOW (object);
+  g_autofree char *filter = NULL;
+  g_autofree char *sort = NULL;
+  GAction *filter_action;
+  GtkWidget *profile;
+
+  G_OBJECT_CLASS (yp_window_parent_class)->constructed (object);
+
+  if (DEVELOPMENT)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+
+  self->settings = settings_new_if_installed ();
+  filter = self->settings ? g_settings_get_string (self->settings, "client-filter")
+                          : g_strdup ("mine");
+  sort = self->settings ? g_settings_get_string (self->settings, "client-sort")
+                        : g_strdup ("name");
+  if (self->settings)
+    {
+      g_settings_bind (self->settings, "window-width", self, "default-width",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-height", self, "default-height",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-maximized", self, "maximized",
+                       G_SETTINGS_BIND_DEFAULT);
+    }
+
+  /* The list model and its view. */
+  self->clients = yp_client_list_new (self->store);
+  yp_client_list_set_filter (self->clients, filter_from_key (filter));
+  for (guint i = 0; sort_keys[i]; i++)
+    if (g_str_equal (sort_keys[i], sort))
+      {
+        yp_client_list_set_sort (self->clients, (YpClientSort) i);
+        gtk_drop_down_set_selected (self->sort_dropdown, i);
+      }
+  g_signal_connect_object (self->clients, "ready", G_CALLBACK (on_clients_ready), self, 0);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->clients)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+
+  {
+    static const GActionEntry entries[] = {
+      { "filter", NULL, "s", "'mine'", change_filter },
+    };
+    g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  }
+  filter_action = g_action_map_lookup_action (G_ACTION_MAP (self), "filter");
+  g_simple_action_set_state (G_SIMPLE_ACTION (filter_action), g_variant_new_string (filter));
+
+  self->client_view = YP_CLIENT_VIEW (yp_client_view_new (self->store));
+  adw_bin_set_child (self->client_bin, GTK_WIDGET (self->client_view));
+  g_object_bind_property (self->leaflet, "folded", self->client_view, "folded",
+                          G_BINDING_SYNC_CREATE);
+
+  profile = yp_profile_view_new (self->store);
+  adw_bin_set_child (self->profile_bin, profile);
+  g_signal_connect_object (profile, "done", G_CALLBACK (on_profile_done), self, 0);
+
+  g_signal_connect_object (self->store, "changed", G_CALLBACK (on_store_changed), self, 0);
+  update_sync_label (self);
+
+  if (yp_store_get_me_id (self->store) == NULL)
+    gtk_stack_set_visible_child_name (self->main_stack, "profile");
+  else
+    show_main (self);
+}
+
+static void
+yp_window_dispose (GObject *object)
+{
+  YpWindow *self = YP_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), YP_TYPE_WINDOW);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->clients);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (yp_window_parent_class)->dispose (object);
+}
+
+static void
+yp_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  YpWindow *self = YP_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE: g_value_set_object (value, self->store); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+yp_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  YpWindow *self = YP_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE: self->store = g_value_dup_object (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+yp_window_class_init (YpWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = yp_window_constructed;
+  object_class->dispose = yp_window_dispose;
+  object_class->get_property = yp_window_get_property;
+  object_class->set_property = yp_window_set_property;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, YP_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_LIST_READY] =
+    g_signal_new ("list-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+
+  g_type_ensure (YP_TYPE_CLIENT_ROW);
+
+  yp_resources_ensure ();
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/yp-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, sort_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, profile_bin);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, client_bin);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, sync_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_stop);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_list_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_setup);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_bind);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_unbind);
+  gtk_widget_class_bind_template_callback (widget_class, on_sort_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_key_pressed);
+
+  gtk_widget_class_install_action (widget_class, "win.new-client", NULL, new_client_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.show-list", NULL, show_list_action);
+  gtk_widget_class_install_action (widget_class, "win.add-demo-clients", NULL,
+                                   add_demo_clients_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-client", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK,
+                                       "win.filter", "s", "mine");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK,
+                                       "win.filter", "s", "all");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_CONTROL_MASK,
+                                       "win.filter", "s", "candidates");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_CONTROL_MASK,
+                                       "win.filter", "s", "ended");
+}
+
+static void
+yp_window_init (YpWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+YpWindow *
+yp_window_new (GtkApplication *application,
+               YpStore        *store)
+{
+  return g_object_new (YP_TYPE_WINDOW, "application", application, "store", store, NULL);
+}

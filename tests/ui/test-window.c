@@ -1,0 +1,379 @@
+/* test-window.c — the real main window on a real temporary database, under Xvfb.
+ *
+ * Drives the window as a nurse would, through its actions and widgets, and checks what she
+ * would see: the list after typing in the search box, the first-run profile, a new client
+ * with a mistake in it, an edit that is saved field by field, the access log.
+ * With YP_SCREENSHOT_DIR set, each step also writes a PNG of the window to look at.
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "yp-client-editor.h"
+#include "yp-client-summary.h"
+#include "yp-client-view.h"
+#include "yp-new-client-dialog.h"
+#include "yp-test-util.h"
+#include "yp-window.h"
+
+typedef struct
+{
+  char     *dir;
+  YpStore  *store;
+  YpWindow *window;
+} Fixture;
+
+static void
+add_client (Fixture *f, const char *first, const char *last, const char *status, gboolean mine)
+{
+  g_autoptr(YpRecord) c = yp_test_client_new (first, last);
+  g_autoptr(GError) error = NULL;
+
+  yp_record_set_string (c, "status", status);
+  yp_record_set_string (c, "phone", "040 555 0101");
+  yp_record_set_string (c, "address", "Vesijärvenkatu 11, Lahti");
+  if (mine)
+    yp_record_set_string (c, "responsible_id", yp_store_get_me_id (f->store));
+  g_assert_true (yp_store_insert (f->store, c, &error));
+  g_assert_no_error (error);
+}
+
+static void
+on_list_ready (YpWindow *window, gboolean *flag)
+{
+  *flag = TRUE;
+}
+
+/* Runs the main loop until the window's list has answered the latest query. */
+static void
+wait_for_list (Fixture *f)
+{
+  gboolean ready = FALSE;
+  gulong id = g_signal_connect (f->window, "list-ready", G_CALLBACK (on_list_ready), &ready);
+
+  if (!yp_test_wait_for (&ready, 5000))
+    g_error ("The client list did not answer within 5 s");
+  g_signal_handler_disconnect (f->window, id);
+  /* Let the list view create and draw its rows. */
+  while (g_main_context_iteration (NULL, FALSE));
+}
+
+static void
+screenshot (Fixture *f, GtkWidget *widget, const char *name)
+{
+  const char *dir = g_getenv ("YP_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int w, h;
+
+  if (dir == NULL)
+    return;
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  path = g_strdup_printf ("%s/%s-%s.png", dir, name, g_getenv ("LANGUAGE") ?: "default");
+  gdk_texture_save_to_png (texture, path);
+}
+
+/* The entry row whose title starts with @title (the English UI), found as a screen reader
+ * would: by walking the widget tree. */
+static GtkWidget *
+find_entry_row (GtkWidget  *root,
+                const char *title)
+{
+  if (ADW_IS_ENTRY_ROW (root) &&
+      g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_entry_row (c, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Settings live in memory for the whole test program: start each test from the defaults. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (BASE_ID);
+
+    g_settings_reset (settings, "client-filter");
+    g_settings_reset (settings, "client-sort");
+  }
+  f->store = yp_test_store_new (&f->dir);
+  if (data == NULL)
+    {
+      g_assert_true (yp_store_set_profile (f->store, "Sari Koskinen", "sairaanhoitaja",
+                                           "Lahden terveysasema", &error));
+      add_client (f, "Aino", "Virtanen", "active", TRUE);
+      add_client (f, "Bertil", "Lindqvist", "active", TRUE);
+      add_client (f, "Aila", "Mäkinen", "candidate", TRUE);
+      add_client (f, "Matti", "Makkonen", "active", FALSE);
+      add_client (f, "Olli", "Öhman", "ended", TRUE);
+    }
+  f->window = yp_window_new (NULL, f->store);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (f->window));
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  while (g_main_context_iteration (NULL, FALSE));
+  g_clear_object (&f->store);
+  yp_test_rm_rf (f->dir);
+  g_free (f->dir);
+}
+
+static char *
+list_names (Fixture *f)
+{
+  GListModel *model = G_LIST_MODEL (yp_window_get_client_list (f->window));
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(YpClientSummary) c = g_list_model_get_item (model, i);
+
+      g_string_append_printf (s, "%s%s", s->len ? ", " : "",
+                              yp_client_summary_get_display_name (c));
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* Replacing the text clears it first, and GtkSearchEntry reports a cleared entry at once: wait
+ * for the answer to the text itself. */
+static void
+type_search (Fixture *f, const char *text)
+{
+  YpClientList *clients = yp_window_get_client_list (f->window);
+
+  gtk_editable_set_text (yp_window_get_search_entry (f->window), text);
+  do
+    wait_for_list (f);
+  while (g_strcmp0 (yp_client_list_get_search (clients) ?: "", text) != 0 ||
+         yp_client_list_get_loading (clients));
+}
+
+static void
+assert_list (Fixture *f, const char *expected)
+{
+  g_autofree char *names = list_names (f);
+
+  g_assert_cmpstr (names, ==, expected);
+}
+
+static void
+test_search_as_you_type (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *views = NULL;
+  g_autofree char *db = g_build_filename (f->dir, "yhteispolku.db", NULL);
+
+  wait_for_list (f);
+  g_assert_cmpstr (yp_window_get_page (f->window), ==, "main");
+  /* "Mine" is the first view: my current clients, by last name (a before ä). */
+  assert_list (f, "Bertil Lindqvist, Aila Mäkinen, Aino Virtanen");
+  screenshot (f, GTK_WIDGET (f->window), "list");
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "filter",
+                                  g_variant_new_string ("all"));
+  wait_for_list (f);
+  assert_list (f, "Bertil Lindqvist, Matti Makkonen, Aila Mäkinen, Aino Virtanen");
+
+  type_search (f, "m");
+  assert_list (f, "Matti Makkonen, Aila Mäkinen");
+  type_search (f, "mä");
+  assert_list (f, "Aila Mäkinen");
+  type_search (f, "vesijärvenk");
+  assert_list (f, "Bertil Lindqvist, Matti Makkonen, Aila Mäkinen, Aino Virtanen");
+  type_search (f, "zz");
+  assert_list (f, "");
+  g_assert_cmpstr (yp_window_get_list_state (f->window), ==, "no-results");
+  screenshot (f, GTK_WIDGET (f->window), "no-results");
+
+  type_search (f, "vir");
+  assert_list (f, "Aino Virtanen");
+  g_assert_cmpstr (yp_window_get_list_state (f->window), ==, "list");
+
+  /* Enter opens the first match, and opening a client is written to the access log. */
+  g_signal_emit_by_name (yp_window_get_search_entry (f->window), "activate");
+  g_assert_nonnull (yp_window_get_client_id (f->window));
+  views = yp_test_sql_text (db, "SELECT count(*) FROM audit_events WHERE action = 'view'"
+                                " AND client_id = (SELECT id FROM clients"
+                                " WHERE last_name = 'Virtanen')");
+  g_assert_cmpstr (views, ==, "1");
+  screenshot (f, GTK_WIDGET (f->window), "client");
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "filter",
+                                  g_variant_new_string ("ended"));
+  type_search (f, "");
+  assert_list (f, "Olli Öhman");
+}
+
+static void
+test_first_run_profile (Fixture *f, gconstpointer data)
+{
+  g_autofree char *db = g_build_filename (f->dir, "yhteispolku.db", NULL);
+  g_autofree char *name = NULL;
+
+  g_assert_cmpstr (yp_window_get_page (f->window), ==, "profile");
+  screenshot (f, GTK_WIDGET (f->window), "first-run");
+  /* Ctrl+N does nothing before the profile exists. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-client", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, 1);
+
+  g_assert_null (yp_store_get_me_id (f->store));
+  g_assert_true (yp_store_set_profile (f->store, "Sari Koskinen", NULL, "Lahden terveysasema",
+                                       NULL));
+  name = yp_test_sql_text (db, "SELECT name FROM professionals");
+  g_assert_cmpstr (name, ==, "Sari Koskinen");
+}
+
+static void
+on_client_added (YpNewClientDialog *dialog, const char *id, char **out)
+{
+  *out = g_strdup (id);
+}
+
+static void
+test_new_client_keeps_text_on_error (Fixture *f, gconstpointer data)
+{
+  g_autofree char *db = g_build_filename (f->dir, "yhteispolku.db", NULL);
+  g_autofree char *added = NULL;
+  g_autofree char *birth = NULL;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  YpNewClientDialog *dialog = NULL;
+  GtkWidget *editor;
+  GtkWidget *first, *last, *date;
+
+  wait_for_list (f);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-client", NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (YP_IS_NEW_CLIENT_DIALOG (w))
+        dialog = YP_NEW_CLIENT_DIALOG (w);
+    }
+  g_assert_nonnull (dialog);
+  g_signal_connect (dialog, "client-added", G_CALLBACK (on_client_added), &added);
+  editor = yp_new_client_dialog_get_editor (dialog);
+
+  first = find_entry_row (editor, "First name");
+  last = find_entry_row (editor, "Last name");
+  date = find_entry_row (editor, "Birth date");
+  g_assert_nonnull (first);
+  g_assert_nonnull (last);
+  g_assert_nonnull (date);
+
+  gtk_editable_set_text (GTK_EDITABLE (first), "Helmi");
+  gtk_editable_set_text (GTK_EDITABLE (date), "31.2.1950");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.add", NULL);
+  /* Both mistakes are named, nothing typed is cleared, nothing is saved. */
+  g_assert_nonnull (yp_client_editor_get_field_error (YP_CLIENT_EDITOR (editor), "last_name"));
+  g_assert_nonnull (yp_client_editor_get_field_error (YP_CLIENT_EDITOR (editor), "birth_date"));
+  g_assert_null (yp_client_editor_get_field_error (YP_CLIENT_EDITOR (editor), "first_name"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (first)), ==, "Helmi");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (date)), ==, "31.2.1950");
+  g_assert_true (gtk_widget_has_css_class (last, "error"));
+  screenshot (f, GTK_WIDGET (dialog), "new-client-error");
+  g_assert_null (added);
+
+  gtk_editable_set_text (GTK_EDITABLE (last), "Nieminen");
+  gtk_editable_set_text (GTK_EDITABLE (date), "28.2.1950");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.add", NULL);
+  for (int i = 0; i < 500 && added == NULL; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  g_assert_nonnull (added);
+
+  birth = yp_test_sql_text (db, "SELECT birth_date || ' ' || (responsible_id IS NOT NULL)"
+                                " FROM clients WHERE last_name = 'Nieminen'");
+  g_assert_cmpstr (birth, ==, "1950-02-28 1");
+  wait_for_list (f);
+  /* The new client is mine, so it is in the list and open. */
+  g_assert_cmpstr (yp_window_get_client_id (f->window), ==, added);
+  assert_list (f, "Bertil Lindqvist, Aila Mäkinen, Helmi Nieminen, Aino Virtanen");
+}
+
+static void
+test_edit_saves_each_field (Fixture *f, gconstpointer data)
+{
+  g_autofree char *db = g_build_filename (f->dir, "yhteispolku.db", NULL);
+  g_autofree char *id = NULL;
+  g_autofree char *phone = NULL;
+  g_autofree char *outbox = NULL;
+  YpClientEditor *editor;
+  GtkWidget *phone_row;
+
+  wait_for_list (f);
+  id = yp_test_sql_text (db, "SELECT id FROM clients WHERE last_name = 'Virtanen'");
+  yp_window_show_client (f->window, id);
+  editor = YP_CLIENT_EDITOR (yp_client_view_get_editor (
+             YP_CLIENT_VIEW (yp_window_get_client_view (f->window))));
+
+  phone_row = find_entry_row (GTK_WIDGET (editor), "Phone number");
+  g_assert_nonnull (phone_row);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (phone_row)), ==, "040 555 0101");
+
+  gtk_editable_set_text (GTK_EDITABLE (phone_row), "soita");
+  g_signal_emit_by_name (phone_row, "apply");
+  g_assert_nonnull (yp_client_editor_get_field_error (editor, "phone"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (phone_row)), ==, "soita");
+  screenshot (f, GTK_WIDGET (f->window), "edit-error");
+
+  gtk_editable_set_text (GTK_EDITABLE (phone_row), "044 123 4567");
+  g_signal_emit_by_name (phone_row, "apply");
+  for (int i = 0; i < 200; i++)
+    {
+      g_free (phone);
+      phone = yp_test_sql_text (db, "SELECT phone FROM clients WHERE last_name = 'Virtanen'");
+      if (g_strcmp0 (phone, "044 123 4567") == 0)
+        break;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  g_assert_cmpstr (phone, ==, "044 123 4567");
+  outbox = yp_test_sql_text (db, "SELECT count(*) FROM outbox WHERE entity = 'client'"
+                                 " AND row_id = (SELECT id FROM clients"
+                                 " WHERE last_name = 'Virtanen')");
+  /* The insert, then this one change. */
+  g_assert_cmpstr (outbox, ==, "2");
+}
+
+int
+main (int argc, char **argv)
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+#define ADD(name, data, func) g_test_add ("/window/" name, Fixture, data, setup, func, teardown)
+  ADD ("search-as-you-type", NULL, test_search_as_you_type);
+  ADD ("first-run-profile", "empty", test_first_run_profile);
+  ADD ("new-client-keeps-text", NULL, test_new_client_keeps_text_on_error);
+  ADD ("edit-saves-each-field", NULL, test_edit_saves_each_field);
+  return g_test_run ();
+}
