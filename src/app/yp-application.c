@@ -19,6 +19,7 @@ struct _YpApplication
   AdwApplication parent_instance;
 
   YpStore  *store;
+  GError   *open_error;
   char     *database;
   gboolean  exit_after_first_frame;
 };
@@ -140,7 +141,6 @@ yp_application_activate (GApplication *app)
 {
   YpApplication *self = YP_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  g_autoptr(GError) error = NULL;
 
   if (window != NULL)
     {
@@ -150,20 +150,19 @@ yp_application_activate (GApplication *app)
 
   if (self->store == NULL)
     {
-      g_autofree char *path = dup_database_path (self);
-
-      self->store = yp_store_open (path, &error);
-      if (self->store == NULL)
-        {
-          show_open_error (self, error);
-          return;
-        }
+      show_open_error (self, self->open_error);
+      return;
     }
 
   window = GTK_WINDOW (yp_window_new (GTK_APPLICATION (app), self->store));
-  if (self->exit_after_first_frame)
-    g_signal_connect (window, "list-ready", G_CALLBACK (on_window_list_ready), self);
   gtk_window_present (window);
+  if (self->exit_after_first_frame)
+    {
+      if (yp_client_list_get_loading (yp_window_get_client_list (YP_WINDOW (window))))
+        g_signal_connect (window, "list-ready", G_CALLBACK (on_window_list_ready), self);
+      else
+        on_window_list_ready (YP_WINDOW (window), self);
+    }
 }
 
 static void
@@ -200,6 +199,29 @@ quit_action (GSimpleAction *action,
 }
 
 static void
+on_prefetched (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GArray) rows = yp_store_query_client_rows_finish (YP_STORE (source), result, NULL);
+}
+
+/* Opens the store and warms its client-list index in a worker thread while GTK starts up on
+ * this one, so the window's first query is a quick filter pass instead of a scan of every
+ * client. A failure here is shown when the window would open. */
+static void
+open_store (YpApplication *self)
+{
+  g_autofree char *path = dup_database_path (self);
+
+  g_clear_error (&self->open_error);
+  self->store = yp_store_open (path, &self->open_error);
+  if (self->store != NULL)
+    yp_store_query_client_rows_async (self->store, NULL, YP_CLIENT_FILTER_ALL,
+                                      YP_CLIENT_SORT_NAME, NULL, on_prefetched, NULL);
+}
+
+static void
 yp_application_startup (GApplication *app)
 {
   static const GActionEntry actions[] = {
@@ -208,6 +230,7 @@ yp_application_startup (GApplication *app)
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
 
+  open_store (YP_APPLICATION (app));
   G_APPLICATION_CLASS (yp_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
@@ -220,6 +243,7 @@ yp_application_finalize (GObject *object)
   YpApplication *self = YP_APPLICATION (object);
 
   g_clear_object (&self->store);
+  g_clear_error (&self->open_error);
   g_clear_pointer (&self->database, g_free);
 
   G_OBJECT_CLASS (yp_application_parent_class)->finalize (object);

@@ -2,6 +2,12 @@
  *
  * Attention is never colour alone: every badge is words, and the row's accessible label says
  * all of it in one sentence.
+ *
+ * The row draws its text itself (one PangoLayout per piece, made when first drawn) instead of
+ * holding labels. GtkListView keeps about 200 rows alive whatever the window shows, and with
+ * four labels a row, building, styling and measuring those labels was most of the start-up
+ * time (callgrind, see HACKING.md). Measuring this row needs only font metrics, and text is
+ * shaped only for the rows that are drawn.
  */
 #define G_LOG_DOMAIN "yp-client-row"
 
@@ -9,23 +15,33 @@
 
 #include <glib/gi18n.h>
 
-#include "yp-resources.h"
 #include "yp-client-row.h"
 #include "yp-util.h"
+
+#define PAD_X       12
+#define PAD_Y        8
+#define LINE_GAP     2
+#define BADGE_PAD_X  6
+#define BADGE_GAP    6
+#define CAPTION_SCALE 0.83
 
 struct _YpClientRow
 {
   GtkWidget        parent_instance;
 
-  /* template */
-  GtkLabel        *name_label;
-  GtkLabel        *stage_label;
-  GtkLabel        *attention_label;
-  GtkLabel        *demo_label;
-
   /* owned */
   YpClientSummary *summary;
-  char            *attention;
+  char            *name;
+  char            *stage;       /* "4/7" or NULL */
+  char            *attention;   /* "" when nothing needs attention */
+  gboolean         is_demo;
+  gboolean         due;         /* a follow-up is due today or overdue */
+
+  /* made when first drawn; dropped when the text or the style changes */
+  PangoLayout     *name_layout;
+  PangoLayout     *stage_layout;
+  PangoLayout     *demo_layout;
+  PangoLayout     *attention_layout;
 };
 
 G_DEFINE_FINAL_TYPE (YpClientRow, yp_client_row, GTK_TYPE_WIDGET)
@@ -64,6 +80,221 @@ describe_attention (YpClientSummary *summary)
   return g_strjoinv (" · ", (char **) parts->pdata);
 }
 
+static void
+drop_layouts (YpClientRow *self)
+{
+  g_clear_object (&self->name_layout);
+  g_clear_object (&self->stage_layout);
+  g_clear_object (&self->demo_layout);
+  g_clear_object (&self->attention_layout);
+}
+
+static PangoFontDescription *
+dup_font (YpClientRow *self,
+          gboolean     caption,
+          gboolean     bold)
+{
+  PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+  PangoFontDescription *font = pango_font_description_copy (pango_context_get_font_description (context));
+
+  if (caption)
+    {
+      int size = pango_font_description_get_size (font);
+
+      if (pango_font_description_get_size_is_absolute (font))
+        pango_font_description_set_absolute_size (font, size * CAPTION_SCALE);
+      else
+        pango_font_description_set_size (font, (int) (size * CAPTION_SCALE));
+    }
+  if (bold)
+    pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
+  return font;
+}
+
+static PangoLayout *
+make_layout (YpClientRow *self,
+             const char  *text,
+             gboolean     caption,
+             gboolean     bold)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+  PangoFontDescription *font = dup_font (self, caption, bold);
+
+  pango_layout_set_font_description (layout, font);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_set_single_paragraph_mode (layout, TRUE);
+  pango_font_description_free (font);
+  return layout;
+}
+
+/* Line heights from font metrics alone: no text is shaped to measure a row. Asking Pango for
+ * metrics shapes sample text, so the answer is kept per font (all rows share one or two). */
+static int
+line_height (YpClientRow *self,
+             gboolean     caption)
+{
+  static GHashTable *cache = NULL;   /* PangoFontDescription → height in pixels */
+  PangoFontDescription *font = dup_font (self, caption, !caption);
+  gpointer cached;
+  int height;
+
+  if (cache == NULL)
+    cache = g_hash_table_new_full ((GHashFunc) pango_font_description_hash,
+                                   (GEqualFunc) pango_font_description_equal,
+                                   (GDestroyNotify) pango_font_description_free, NULL);
+  if (g_hash_table_lookup_extended (cache, font, NULL, &cached))
+    {
+      pango_font_description_free (font);
+      return GPOINTER_TO_INT (cached);
+    }
+  {
+    PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+    PangoFontMetrics *metrics = pango_context_get_metrics (context, font, NULL);
+
+    height = pango_font_metrics_get_height (metrics);
+    if (height <= 0)
+      height = pango_font_metrics_get_ascent (metrics) + pango_font_metrics_get_descent (metrics);
+    pango_font_metrics_unref (metrics);
+  }
+  height = PANGO_PIXELS_CEIL (height);
+  g_hash_table_insert (cache, font, GINT_TO_POINTER (height));
+  return height;
+}
+
+static void
+yp_client_row_measure (GtkWidget      *widget,
+                       GtkOrientation  orientation,
+                       int             for_size,
+                       int            *minimum,
+                       int            *natural,
+                       int            *minimum_baseline,
+                       int            *natural_baseline)
+{
+  YpClientRow *self = YP_CLIENT_ROW (widget);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      /* Names are ellipsized: any width will do. */
+      *minimum = 2 * PAD_X;
+      *natural = 300;
+      return;
+    }
+  /* Every row has room for the attention line, so rows do not jump when it changes. */
+  *minimum = *natural = 2 * PAD_Y + line_height (self, FALSE) + LINE_GAP + line_height (self, TRUE);
+}
+
+static GdkRGBA
+lookup_color (GtkWidget  *widget,
+              const char *name,
+              GdkRGBA     fallback)
+{
+  GdkRGBA color;
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), name, &color))
+    color = fallback;
+G_GNUC_END_IGNORE_DEPRECATIONS
+  return color;
+}
+
+/* A pill-shaped badge ending at @right; returns its left edge. */
+static int
+draw_badge (GtkSnapshot   *snapshot,
+            PangoLayout   *layout,
+            int            right,
+            int            center_y,
+            const GdkRGBA *background,
+            const GdkRGBA *foreground)
+{
+  int w, h;
+  GskRoundedRect pill;
+  graphene_rect_t bounds;
+
+  pango_layout_get_pixel_size (layout, &w, &h);
+  bounds = GRAPHENE_RECT_INIT (right - w - 2 * BADGE_PAD_X, center_y - h / 2.0,
+                               w + 2 * BADGE_PAD_X, h);
+  gsk_rounded_rect_init_from_rect (&pill, &bounds, h / 2.0);
+  gtk_snapshot_push_rounded_clip (snapshot, &pill);
+  gtk_snapshot_append_color (snapshot, background, &bounds);
+  gtk_snapshot_pop (snapshot);
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (bounds.origin.x + BADGE_PAD_X,
+                                                          bounds.origin.y));
+  gtk_snapshot_append_layout (snapshot, layout, foreground);
+  gtk_snapshot_restore (snapshot);
+  return (int) bounds.origin.x;
+}
+
+static void
+yp_client_row_snapshot (GtkWidget   *widget,
+                        GtkSnapshot *snapshot)
+{
+  YpClientRow *self = YP_CLIENT_ROW (widget);
+  int width = gtk_widget_get_width (widget);
+  int name_h = line_height (self, FALSE);
+  int right = width - PAD_X;
+  GdkRGBA fg, badge_bg, stage_bg, dim, warning;
+
+  if (self->name == NULL)
+    return;
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+G_GNUC_END_IGNORE_DEPRECATIONS
+  badge_bg = fg;
+  badge_bg.alpha *= 0.1f;
+  dim = fg;
+  dim.alpha *= 0.55f;
+  stage_bg = lookup_color (widget, "accent_bg_color", (GdkRGBA) { 0.21f, 0.52f, 0.89f, 1 });
+  stage_bg.alpha = 0.15f;
+  warning = lookup_color (widget, "warning_color", (GdkRGBA) { 0.61f, 0.43f, 0, 1 });
+
+  if (self->stage != NULL)
+    {
+      if (self->stage_layout == NULL)
+        self->stage_layout = make_layout (self, self->stage, TRUE, FALSE);
+      right = draw_badge (snapshot, self->stage_layout, right, PAD_Y + name_h / 2, &stage_bg,
+                          &fg) - BADGE_GAP;
+    }
+  if (self->is_demo)
+    {
+      if (self->demo_layout == NULL)
+        self->demo_layout = make_layout (self, C_("badge", "demo"), TRUE, FALSE);
+      right = draw_badge (snapshot, self->demo_layout, right, PAD_Y + name_h / 2, &badge_bg,
+                          &fg) - BADGE_GAP;
+    }
+
+  if (self->name_layout == NULL)
+    self->name_layout = make_layout (self, self->name, FALSE, TRUE);
+  pango_layout_set_width (self->name_layout, MAX (0, right - PAD_X) * PANGO_SCALE);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (PAD_X, PAD_Y));
+  gtk_snapshot_append_layout (snapshot, self->name_layout, &fg);
+  gtk_snapshot_restore (snapshot);
+
+  if (self->attention != NULL && *self->attention != '\0')
+    {
+      if (self->attention_layout == NULL)
+        self->attention_layout = make_layout (self, self->attention, TRUE, FALSE);
+      pango_layout_set_width (self->attention_layout, MAX (0, width - 2 * PAD_X) * PANGO_SCALE);
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (PAD_X, PAD_Y + name_h + LINE_GAP));
+      gtk_snapshot_append_layout (snapshot, self->attention_layout, self->due ? &warning : &dim);
+      gtk_snapshot_restore (snapshot);
+    }
+}
+
+static void
+yp_client_row_css_changed (GtkWidget         *widget,
+                           GtkCssStyleChange *change)
+{
+  GTK_WIDGET_CLASS (yp_client_row_parent_class)->css_changed (widget, change);
+  /* Font or colour may have changed (e.g. the row was selected, or the text scale). */
+  drop_layouts (YP_CLIENT_ROW (widget));
+  gtk_widget_queue_resize (widget);
+}
+
 void
 yp_client_row_set_summary (YpClientRow     *self,
                            YpClientSummary *summary)
@@ -74,45 +305,34 @@ yp_client_row_set_summary (YpClientRow     *self,
   if (!g_set_object (&self->summary, summary))
     return;
 
+  drop_layouts (self);
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->stage, g_free);
   g_clear_pointer (&self->attention, g_free);
+  self->is_demo = FALSE;
+  self->due = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
   if (summary == NULL)
-    {
-      gtk_label_set_label (self->name_label, "");
-      gtk_label_set_label (self->stage_label, "");
-      gtk_label_set_label (self->attention_label, "");
-      gtk_widget_set_visible (GTK_WIDGET (self->demo_label), FALSE);
-      return;
-    }
+    return;
 
   {
     int stage = yp_client_summary_get_stage (summary);
-    g_autofree char *stage_text = NULL;
     g_autofree char *stage_a11y = NULL;
     g_autofree char *a11y = NULL;
-    gboolean due = yp_client_summary_get_follow_up_due (summary) &&
-                   g_strcmp0 (yp_client_summary_get_status (summary), "ended") != 0;
 
+    self->name = g_strdup (yp_client_summary_get_display_name (summary));
     self->attention = describe_attention (summary);
-    gtk_label_set_label (self->name_label, yp_client_summary_get_display_name (summary));
+    self->is_demo = yp_client_summary_get_is_demo (summary);
+    self->due = yp_client_summary_get_follow_up_due (summary) &&
+                g_strcmp0 (yp_client_summary_get_status (summary), "ended") != 0;
     if (stage > 0)
       {
         /* Translators: the client's current phase of the stage map, e.g. "4/7" */
-        stage_text = g_strdup_printf (_("%d/7"), stage);
+        self->stage = g_strdup_printf (_("%d/7"), stage);
         stage_a11y = g_strdup_printf (_("Phase %d of 7"), stage);
       }
-    gtk_label_set_label (self->stage_label, stage_text ? stage_text : "");
-    gtk_widget_set_visible (GTK_WIDGET (self->stage_label), stage_text != NULL);
-    gtk_label_set_label (self->attention_label, self->attention);
-    gtk_widget_set_visible (GTK_WIDGET (self->attention_label), *self->attention != '\0');
-    gtk_widget_set_visible (GTK_WIDGET (self->demo_label),
-                            yp_client_summary_get_is_demo (summary));
-    if (due)
-      gtk_widget_add_css_class (GTK_WIDGET (self->attention_label), "warning");
-    else
-      gtk_widget_remove_css_class (GTK_WIDGET (self->attention_label), "warning");
 
-    a11y = g_strjoin (". ", yp_client_summary_get_display_name (summary),
-                      stage_a11y ? stage_a11y : "", self->attention, NULL);
+    a11y = g_strjoin (". ", self->name, stage_a11y ? stage_a11y : "", self->attention, NULL);
     gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
   }
@@ -133,22 +353,17 @@ yp_client_row_get_attention (YpClientRow *self)
 }
 
 static void
-yp_client_row_dispose (GObject *object)
+yp_client_row_finalize (GObject *object)
 {
   YpClientRow *self = YP_CLIENT_ROW (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), YP_TYPE_CLIENT_ROW);
-  /* The template's root box is not a bound child, so dispose_template leaves it. */
-  {
-    GtkWidget *child;
-
-    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-      gtk_widget_unparent (child);
-  }
+  drop_layouts (self);
   g_clear_object (&self->summary);
-  g_clear_pointer (&self->attention, g_free);
+  g_free (self->name);
+  g_free (self->stage);
+  g_free (self->attention);
 
-  G_OBJECT_CLASS (yp_client_row_parent_class)->dispose (object);
+  G_OBJECT_CLASS (yp_client_row_parent_class)->finalize (object);
 }
 
 static void
@@ -157,22 +372,17 @@ yp_client_row_class_init (YpClientRowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = yp_client_row_dispose;
-
-  yp_resources_ensure ();
-  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/yp-client-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, YpClientRow, name_label);
-  gtk_widget_class_bind_template_child (widget_class, YpClientRow, stage_label);
-  gtk_widget_class_bind_template_child (widget_class, YpClientRow, attention_label);
-  gtk_widget_class_bind_template_child (widget_class, YpClientRow, demo_label);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  object_class->finalize = yp_client_row_finalize;
+  widget_class->measure = yp_client_row_measure;
+  widget_class->snapshot = yp_client_row_snapshot;
+  widget_class->css_changed = yp_client_row_css_changed;
   gtk_widget_class_set_css_name (widget_class, "yp-client-row");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_LIST_ITEM);
 }
 
 static void
 yp_client_row_init (YpClientRow *self)
 {
-  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 GtkWidget *

@@ -99,6 +99,13 @@ yp_client_view_set_client_id (YpClientView *self,
   g_free (self->client_id);
   self->client_id = g_strdup (client_id);
 
+  if (client_id != NULL && self->editor == NULL)
+    {
+      /* Built when the first client is opened: a start-up shows only the list. */
+      self->editor = YP_CLIENT_EDITOR (yp_client_editor_new (self->store));
+      adw_bin_set_child (self->details_bin, GTK_WIDGET (self->editor));
+    }
+
   if (client_id != NULL)
     {
       /* Finnish law: who saw which client's data, and when. */
@@ -139,8 +146,6 @@ yp_client_view_constructed (GObject *object)
 
   G_OBJECT_CLASS (yp_client_view_parent_class)->constructed (object);
 
-  self->editor = YP_CLIENT_EDITOR (yp_client_editor_new (self->store));
-  adw_bin_set_child (self->details_bin, GTK_WIDGET (self->editor));
   g_signal_connect_object (self->store, "changed", G_CALLBACK (on_store_changed), self, 0);
 }
 

@@ -15,7 +15,7 @@ GtkWidget  *yp_client_view_new           (YpStore      *store);
 void        yp_client_view_set_client_id (YpClientView *self,
                                           const char   *client_id);
 const char *yp_client_view_get_client_id (YpClientView *self);
-/* The basic details form of the shown client. */
+/* The basic details form (NULL until the first client is shown). */
 GtkWidget  *yp_client_view_get_editor    (YpClientView *self);
 
 G_END_DECLS

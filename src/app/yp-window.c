@@ -31,6 +31,8 @@ struct _YpWindow
   AdwLeaflet         *leaflet;
   GtkSearchEntry     *search_entry;
   GtkStack           *list_stack;
+  AdwStatusPage      *list_status;
+  GtkWidget          *empty_actions;
   GtkListView        *list_view;
   GtkDropDown        *sort_dropdown;
   AdwBin             *profile_bin;
@@ -46,6 +48,7 @@ struct _YpWindow
 
   /* borrowed */
   YpClientView       *client_view;
+  const char         *list_state;      /* static string, see yp_window_get_list_state() */
 };
 
 G_DEFINE_FINAL_TYPE (YpWindow, yp_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -81,17 +84,39 @@ update_list_state (YpWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->clients));
   const char *search = yp_client_list_get_search (self->clients);
-  const char *page;
 
   if (n > 0)
-    page = "list";
+    self->list_state = "list";
   else if (yp_store_count_clients (self->store) == 0)
-    page = "empty";
+    {
+      self->list_state = "empty";
+      adw_status_page_set_icon_name (self->list_status, "system-users-symbolic");
+      adw_status_page_set_title (self->list_status, _("No Clients Yet"));
+      adw_status_page_set_description (self->list_status,
+                                       _("Add your first client, or try the app with fictional "
+                                         "demo clients."));
+    }
   else if (search != NULL && *search != '\0')
-    page = "no-results";
+    {
+      self->list_state = "no-results";
+      adw_status_page_set_icon_name (self->list_status, "edit-find-symbolic");
+      adw_status_page_set_title (self->list_status, _("No Client Found"));
+      adw_status_page_set_description (self->list_status,
+                                       _("Check the spelling, or search by phone number or "
+                                         "address. Other filters may have the client."));
+    }
   else
-    page = "no-clients-here";
-  gtk_stack_set_visible_child_name (self->list_stack, page);
+    {
+      self->list_state = "no-clients-here";
+      adw_status_page_set_icon_name (self->list_status, "system-users-symbolic");
+      adw_status_page_set_title (self->list_status, _("No Clients Here"));
+      adw_status_page_set_description (self->list_status,
+                                       _("No client is in this group. Choose another filter "
+                                         "above."));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_actions),
+                          g_str_equal (self->list_state, "empty"));
+  gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "status");
 }
 
 static void
@@ -191,6 +216,21 @@ on_list_activate (GtkListView *list_view,
     yp_window_show_client (self, yp_client_summary_get_id (summary));
 }
 
+/* Choosing a row (click, or moving with the arrow keys) shows that client at once, as in
+ * GNOME Contacts; Enter also moves to the client pane when the window is folded. */
+static void
+on_selection_changed (GtkSelectionModel *model,
+                      guint              position,
+                      guint              n_items,
+                      YpWindow          *self)
+{
+  YpClientSummary *summary = gtk_single_selection_get_selected_item (self->selection);
+
+  if (summary != NULL &&
+      g_strcmp0 (yp_client_summary_get_id (summary), yp_window_get_client_id (self)) != 0)
+    yp_client_view_set_client_id (self->client_view, yp_client_summary_get_id (summary));
+}
+
 static void
 on_row_setup (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
@@ -223,7 +263,7 @@ on_sort_selected (GtkDropDown *dropdown,
 {
   guint selected = gtk_drop_down_get_selected (dropdown);
 
-  if (selected >= G_N_ELEMENTS (sort_keys) - 1)
+  if (self->clients == NULL || selected >= G_N_ELEMENTS (sort_keys) - 1)
     return;
   yp_client_list_set_sort (self->clients, (YpClientSort) selected);
   if (self->settings)
@@ -285,6 +325,21 @@ search_action (GtkWidget  *widget,
 
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/* The shortcuts window is built when first asked for, not with every main window (which is
+ * what GtkApplication does with gtk/help-overlay.ui). */
+static void
+show_shortcuts_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  g_autoptr(GtkBuilder) builder =
+    gtk_builder_new_from_resource (RESOURCE_PATH "/yp-shortcuts-window.ui");
+  GtkWindow *shortcuts = GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+
+  gtk_window_set_transient_for (shortcuts, GTK_WINDOW (widget));
+  gtk_window_present (shortcuts);
 }
 
 static void
@@ -361,7 +416,7 @@ const char *
 yp_window_get_list_state (YpWindow *self)
 {
   g_return_val_if_fail (YP_IS_WINDOW (self), NULL);
-  return gtk_stack_get_visible_child_name (self->list_stack);
+  return self->list_state;
 }
 
 YpClientList *
@@ -442,21 +497,32 @@ yp_window_constructed (GObject *object)
                        G_SETTINGS_BIND_DEFAULT);
     }
 
+  self->client_view = YP_CLIENT_VIEW (yp_client_view_new (self->store));
+  adw_bin_set_child (self->client_bin, GTK_WIDGET (self->client_view));
+  g_object_bind_property (self->leaflet, "folded", self->client_view, "folded",
+                          G_BINDING_SYNC_CREATE);
+
   /* The list model and its view. */
-  self->clients = yp_client_list_new (self->store);
-  yp_client_list_set_filter (self->clients, filter_from_key (filter));
-  for (guint i = 0; sort_keys[i]; i++)
-    if (g_str_equal (sort_keys[i], sort))
-      {
-        yp_client_list_set_sort (self->clients, (YpClientSort) i);
-        gtk_drop_down_set_selected (self->sort_dropdown, i);
-      }
+  /* The first result is in the model before the window is shown, so the first frame already
+   * has the list (the application warmed the store's list index while GTK started). */
+  {
+    YpClientSort sort_order = YP_CLIENT_SORT_NAME;
+
+    for (guint i = 0; sort_keys[i]; i++)
+      if (g_str_equal (sort_keys[i], sort))
+        sort_order = (YpClientSort) i;
+    gtk_drop_down_set_selected (self->sort_dropdown, sort_order);
+    self->clients = yp_client_list_new_loaded (self->store, filter_from_key (filter), sort_order);
+  }
   g_signal_connect_object (self->clients, "ready", G_CALLBACK (on_clients_ready), self, 0);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->clients)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  update_list_state (self);
+  g_signal_connect_object (self->selection, "selection-changed",
+                           G_CALLBACK (on_selection_changed), self, 0);
 
   {
     static const GActionEntry entries[] = {
@@ -467,20 +533,17 @@ yp_window_constructed (GObject *object)
   filter_action = g_action_map_lookup_action (G_ACTION_MAP (self), "filter");
   g_simple_action_set_state (G_SIMPLE_ACTION (filter_action), g_variant_new_string (filter));
 
-  self->client_view = YP_CLIENT_VIEW (yp_client_view_new (self->store));
-  adw_bin_set_child (self->client_bin, GTK_WIDGET (self->client_view));
-  g_object_bind_property (self->leaflet, "folded", self->client_view, "folded",
-                          G_BINDING_SYNC_CREATE);
-
-  profile = yp_profile_view_new (self->store);
-  adw_bin_set_child (self->profile_bin, profile);
-  g_signal_connect_object (profile, "done", G_CALLBACK (on_profile_done), self, 0);
-
   g_signal_connect_object (self->store, "changed", G_CALLBACK (on_store_changed), self, 0);
   update_sync_label (self);
 
+  /* The first-run form is built only when it is needed. */
   if (yp_store_get_me_id (self->store) == NULL)
-    gtk_stack_set_visible_child_name (self->main_stack, "profile");
+    {
+      profile = yp_profile_view_new (self->store);
+      adw_bin_set_child (self->profile_bin, profile);
+      g_signal_connect_object (profile, "done", G_CALLBACK (on_profile_done), self, 0);
+      gtk_stack_set_visible_child_name (self->main_stack, "profile");
+    }
   else
     show_main (self);
 }
@@ -557,6 +620,8 @@ yp_window_class_init (YpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, YpWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, list_status);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, empty_actions);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, list_view);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, sort_dropdown);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, profile_bin);
@@ -576,6 +641,10 @@ yp_window_class_init (YpWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-client", NULL, new_client_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.show-list", NULL, show_list_action);
+  gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL,
+                                   show_shortcuts_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK,
+                                       "win.show-help-overlay", NULL);
   gtk_widget_class_install_action (widget_class, "win.add-demo-clients", NULL,
                                    add_demo_clients_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
@@ -595,6 +664,7 @@ yp_window_class_init (YpWindowClass *klass)
 static void
 yp_window_init (YpWindow *self)
 {
+  self->list_state = "list";
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 

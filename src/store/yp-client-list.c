@@ -26,6 +26,8 @@ struct _YpClientList
   guint          reload_source;
   gboolean       loading;
   gboolean       pending_query;
+  gboolean       load_now;     /* construct-only: first query on the calling thread */
+  gboolean       constructed;  /* construct properties set no query before this */
 };
 
 static void yp_client_list_model_init (GListModelInterface *iface);
@@ -35,6 +37,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (YpClientList, yp_client_list, G_TYPE_OBJECT,
                                                       yp_client_list_model_init))
 
 enum { PROP_0, PROP_STORE, PROP_SEARCH, PROP_FILTER, PROP_SORT, PROP_LOADING, PROP_N_ITEMS,
+       PROP_LOAD_NOW,
        N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
@@ -177,34 +180,19 @@ set_loading (YpClientList *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
+/* Puts a query's result into the model and says so. */
 static void
-query_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+apply_rows (YpClientList *self,
+            GArray       *rows)
 {
-  g_autoptr(YpClientList) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) rows = NULL;
-  guint old_n;
+  guint old_n = self->rows->len;
 
-  rows = yp_store_query_client_rows_finish (YP_STORE (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_clear_object (&self->cancellable);
-
-  if (rows == NULL)
-    {
-      g_warning ("Could not search clients: %s", error->message);
-      rows = g_array_new (FALSE, FALSE, sizeof (gint64));
-    }
-
-  old_n = self->rows->len;
   if (same_rows (self->rows, rows))
     refresh_in_place (self);
   else
     {
       g_array_unref (self->rows);
-      self->rows = g_steal_pointer (&rows);
+      self->rows = g_array_ref (rows);
       g_hash_table_remove_all (self->pages);
       g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->rows->len);
       if (old_n != self->rows->len)
@@ -218,6 +206,49 @@ query_done_cb (GObject      *source,
     }
   set_loading (self, FALSE);
   g_signal_emit (self, signals[SIGNAL_READY], 0);
+}
+
+static void
+query_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(YpClientList) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) rows = NULL;
+
+  rows = yp_store_query_client_rows_finish (YP_STORE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->cancellable);
+
+  if (rows == NULL)
+    {
+      g_warning ("Could not search clients: %s", error->message);
+      rows = g_array_new (FALSE, FALSE, sizeof (gint64));
+    }
+  apply_rows (self, rows);
+}
+
+void
+yp_client_list_load_now (YpClientList *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) rows = NULL;
+
+  g_return_if_fail (YP_IS_CLIENT_LIST (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->pending_query = FALSE;
+  rows = yp_store_query_client_rows (self->store, self->search, self->filter, self->sort,
+                                     &error);
+  if (rows == NULL)
+    {
+      g_warning ("Could not search clients: %s", error->message);
+      rows = g_array_new (FALSE, FALSE, sizeof (gint64));
+    }
+  apply_rows (self, rows);
 }
 
 static void
@@ -292,7 +323,11 @@ yp_client_list_constructed (GObject *object)
 
   G_OBJECT_CLASS (yp_client_list_parent_class)->constructed (object);
   g_signal_connect_object (self->store, "changed", G_CALLBACK (on_store_changed), self, 0);
-  start_query (self);
+  self->constructed = TRUE;
+  if (self->load_now)
+    yp_client_list_load_now (self);
+  else
+    start_query (self);
 }
 
 static void
@@ -329,6 +364,7 @@ yp_client_list_set_property (GObject      *object,
     case PROP_SEARCH: yp_client_list_set_search (self, g_value_get_string (value)); break;
     case PROP_FILTER: yp_client_list_set_filter (self, g_value_get_int (value)); break;
     case PROP_SORT: yp_client_list_set_sort (self, g_value_get_int (value)); break;
+    case PROP_LOAD_NOW: self->load_now = g_value_get_boolean (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -337,7 +373,8 @@ static void
 yp_client_list_class_init (YpClientListClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY |
+                   G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = yp_client_list_dispose;
   object_class->finalize = yp_client_list_finalize;
@@ -354,6 +391,9 @@ yp_client_list_class_init (YpClientListClass *klass)
                                               YP_CLIENT_FILTER_MINE, rw);
   properties[PROP_SORT] = g_param_spec_int ("sort", NULL, NULL, 0, YP_CLIENT_SORT_LAST_CHANGE,
                                             YP_CLIENT_SORT_NAME, rw);
+  properties[PROP_LOAD_NOW] =
+    g_param_spec_boolean ("load-now", NULL, NULL, FALSE,
+                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_LOADING] =
     g_param_spec_boolean ("loading", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_N_ITEMS] =
@@ -386,6 +426,16 @@ yp_client_list_new (YpStore *store)
   return g_object_new (YP_TYPE_CLIENT_LIST, "store", store, NULL);
 }
 
+YpClientList *
+yp_client_list_new_loaded (YpStore        *store,
+                           YpClientFilter  filter,
+                           YpClientSort    sort)
+{
+  g_return_val_if_fail (YP_IS_STORE (store), NULL);
+  return g_object_new (YP_TYPE_CLIENT_LIST, "store", store, "filter", filter, "sort", sort,
+                       "load-now", TRUE, NULL);
+}
+
 YpStore *
 yp_client_list_get_store (YpClientList *self)
 {
@@ -411,7 +461,7 @@ yp_client_list_set_search (YpClientList *self,
   g_free (self->search);
   self->search = g_strdup (search);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH]);
-  if (self->store)
+  if (self->constructed)
     start_query (self);
 }
 
@@ -432,7 +482,7 @@ yp_client_list_set_filter (YpClientList   *self,
     return;
   self->filter = filter;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
-  if (self->store)
+  if (self->constructed)
     start_query (self);
 }
 
@@ -453,7 +503,7 @@ yp_client_list_set_sort (YpClientList *self,
     return;
   self->sort = sort;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SORT]);
-  if (self->store)
+  if (self->constructed)
     start_query (self);
 }
 
