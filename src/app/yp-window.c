@@ -34,7 +34,8 @@ struct _YpWindow
   AdwStatusPage      *list_status;
   GtkWidget          *empty_actions;
   GtkListView        *list_view;
-  GtkDropDown        *sort_dropdown;
+  GtkMenuButton      *view_button;
+  GtkWidget          *sync_box;
   AdwBin             *profile_bin;
   AdwBin             *client_bin;
   AdwToastOverlay    *toast_overlay;
@@ -59,11 +60,11 @@ static GParamSpec *properties[N_PROPS];
 enum { SIGNAL_LIST_READY, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static const struct { const char *key; YpClientFilter filter; } filters[] = {
-  { "mine", YP_CLIENT_FILTER_MINE },
-  { "all", YP_CLIENT_FILTER_ALL },
-  { "candidates", YP_CLIENT_FILTER_CANDIDATES },
-  { "ended", YP_CLIENT_FILTER_ENDED },
+static const struct { const char *key; YpClientFilter filter; const char *label; } filters[] = {
+  { "mine", YP_CLIENT_FILTER_MINE, NC_("client filter", "Mine") },
+  { "all", YP_CLIENT_FILTER_ALL, NC_("client filter", "All") },
+  { "candidates", YP_CLIENT_FILTER_CANDIDATES, NC_("client filter", "Candidates") },
+  { "ended", YP_CLIENT_FILTER_ENDED, NC_("client filter", "Ended") },
 };
 
 static const char * const sort_keys[] = { "name", "follow-up", "last-change", NULL };
@@ -123,16 +124,23 @@ static void
 update_sync_label (YpWindow *self)
 {
   guint waiting = yp_store_count_outbox (self->store, NULL);
+  g_autofree char *count = g_strdup_printf ("%u", waiting);
   g_autofree char *text = NULL;
 
   /* Sync with a coordination server comes later; until then the header says plainly that
    * everything is kept on this computer, and how much is waiting to be sent. */
   if (waiting == 0)
-    text = g_strdup (_("On this computer"));
+    text = g_strdup (_("Everything is saved on this computer."));
   else
-    text = g_strdup_printf (ngettext ("%u waiting to sync", "%u waiting to sync", waiting),
+    text = g_strdup_printf (ngettext ("Saved on this computer; %u change is waiting to sync.",
+                                      "Saved on this computer; %u changes are waiting to sync.",
+                                      waiting),
                             waiting);
-  gtk_label_set_label (self->sync_label, text);
+  gtk_label_set_label (self->sync_label, waiting > 0 ? count : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_label), waiting > 0);
+  gtk_widget_set_tooltip_text (self->sync_box, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_box),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
 }
 
 static void
@@ -256,21 +264,18 @@ on_row_unbind (GtkSignalListItemFactory *factory,
   yp_client_row_set_summary (YP_CLIENT_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
-static void
-on_sort_selected (GtkDropDown *dropdown,
-                  GParamSpec  *pspec,
-                  YpWindow    *self)
-{
-  guint selected = gtk_drop_down_get_selected (dropdown);
-
-  if (self->clients == NULL || selected >= G_N_ELEMENTS (sort_keys) - 1)
-    return;
-  yp_client_list_set_sort (self->clients, (YpClientSort) selected);
-  if (self->settings)
-    g_settings_set_string (self->settings, "client-sort", sort_keys[selected]);
-}
-
 /* ---- actions ----------------------------------------------------------------------------- */
+
+/* The view button names the group on show, so the list is never a mystery. */
+static void
+update_view_button (YpWindow   *self,
+                    const char *filter_key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+    if (g_str_equal (filters[i].key, filter_key))
+      gtk_menu_button_set_label (self->view_button,
+                                 g_dpgettext2 (NULL, "client filter", filters[i].label));
+}
 
 static void
 filter_state_changed (YpWindow *self,
@@ -279,8 +284,27 @@ filter_state_changed (YpWindow *self,
   const char *key = g_variant_get_string (state, NULL);
 
   yp_client_list_set_filter (self->clients, filter_from_key (key));
+  update_view_button (self, key);
   if (self->settings)
     g_settings_set_string (self->settings, "client-filter", key);
+}
+
+static void
+change_sort (GSimpleAction *action,
+             GVariant      *value,
+             gpointer       user_data)
+{
+  YpWindow *self = YP_WINDOW (user_data);
+  const char *key = g_variant_get_string (value, NULL);
+
+  for (guint i = 0; sort_keys[i]; i++)
+    if (g_str_equal (sort_keys[i], key))
+      {
+        g_simple_action_set_state (action, value);
+        yp_client_list_set_sort (self->clients, (YpClientSort) i);
+        if (self->settings)
+          g_settings_set_string (self->settings, "client-sort", key);
+      }
 }
 
 static void
@@ -511,7 +535,6 @@ yp_window_constructed (GObject *object)
     for (guint i = 0; sort_keys[i]; i++)
       if (g_str_equal (sort_keys[i], sort))
         sort_order = (YpClientSort) i;
-    gtk_drop_down_set_selected (self->sort_dropdown, sort_order);
     self->clients = yp_client_list_new_loaded (self->store, filter_from_key (filter), sort_order);
   }
   g_signal_connect_object (self->clients, "ready", G_CALLBACK (on_clients_ready), self, 0);
@@ -527,11 +550,16 @@ yp_window_constructed (GObject *object)
   {
     static const GActionEntry entries[] = {
       { "filter", NULL, "s", "'mine'", change_filter },
+      { "sort", NULL, "s", "'name'", change_sort },
     };
     g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   }
   filter_action = g_action_map_lookup_action (G_ACTION_MAP (self), "filter");
   g_simple_action_set_state (G_SIMPLE_ACTION (filter_action), g_variant_new_string (filter));
+  g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                                          "sort")),
+                             g_variant_new_string (sort));
+  update_view_button (self, filter);
 
   g_signal_connect_object (self->store, "changed", G_CALLBACK (on_store_changed), self, 0);
   update_sync_label (self);
@@ -623,7 +651,8 @@ yp_window_class_init (YpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, YpWindow, list_status);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, empty_actions);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, list_view);
-  gtk_widget_class_bind_template_child (widget_class, YpWindow, sort_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, view_button);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, sync_box);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, profile_bin);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, client_bin);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, toast_overlay);
@@ -635,7 +664,6 @@ yp_window_class_init (YpWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_row_setup);
   gtk_widget_class_bind_template_callback (widget_class, on_row_bind);
   gtk_widget_class_bind_template_callback (widget_class, on_row_unbind);
-  gtk_widget_class_bind_template_callback (widget_class, on_sort_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_search_key_pressed);
 
   gtk_widget_class_install_action (widget_class, "win.new-client", NULL, new_client_action);
