@@ -69,6 +69,9 @@ field_label (const char *name)
     { "body", N_("Message") },
     { "text", N_("Text") },
     { "due_on", N_("Date") },
+    { "end_summary", N_("Closing summary") },
+    { "ended_on", N_("End date") },
+    { "reason", N_("Reason") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (labels); i++)

@@ -34,6 +34,12 @@ static const char * const action_statuses[] =
 static const char * const follow_up_kinds[] = { "phone", "home_visit", "video", NULL };
 static const char * const service_kinds[] =
   { "ward_episode", "er_visit", "outpatient", "social_service", "other", NULL };
+static const char * const consent_events[] =
+  { "proposed", "invited", "consented", "declined", "joined", "revoked", "role_changed", NULL };
+static const char * const recipient_kinds[] = { "professional", "client", NULL };
+static const char * const notification_kinds[] =
+  { "invited", "consent_requested", "joined", "declined", "revoked", "message", "follow_up_due",
+    NULL };
 static const char * const audit_actions[] =
   { "view", "create", "update", "delete", "print", "export", NULL };
 
@@ -70,6 +76,8 @@ static const YpField client_fields[] = {
   { "is_demo",        YP_FIELD_BOOL, F0, 0, 0, 0, NULL, "0", 2 },
   /* Derived by the store from the name for ordering; never sent. */
   { "sort_name",      YP_FIELD_TEXT, YP_FIELD_FLAG_LOCAL, 0, 0, 0, NULL, NULL, 2 },
+  { "ended_on",       YP_FIELD_DATE, F0, 0, 0, 0, NULL, NULL, 3 },
+  { "end_summary",    YP_FIELD_TEXT, F0, 4000, 0, 0, NULL, NULL, 3 },
 };
 
 static const YpField participant_fields[] = {
@@ -170,8 +178,37 @@ static const YpField audit_event_fields[] = {
   { "at",        YP_FIELD_DATETIME, REQ, 0, 0, 0, NULL, NULL, 1 },
 };
 
+/* Every consent event (proposed, invited, consented with its history window, declined, joined,
+ * revoked): append-only, shown to the client in plain language. */
+static const YpField consent_event_fields[] = {
+  SYNC_FIELDS,
+  { "participant_id", YP_FIELD_UUID, REQ, 0, 0, 0, NULL, NULL, 3 },
+  { "event",          YP_FIELD_ENUM, REQ, 0, 0, 0, consent_events, NULL, 3 },
+  { "method",         YP_FIELD_ENUM, F0, 0, 0, 0, consent_methods, NULL, 3 },
+  { "history_window", YP_FIELD_ENUM, F0, 0, 0, 0, history_windows, NULL, 3 },
+  { "history_from",   YP_FIELD_DATETIME, F0, 0, 0, 0, NULL, NULL, 3 },
+  { "reason",         YP_FIELD_TEXT, F0, 1000, 0, 0, NULL, NULL, 3 },
+  { "at",             YP_FIELD_DATETIME, REQ, 0, 0, 0, NULL, NULL, 3 },
+  { "recorded_by",    YP_FIELD_UUID, REQ, 0, 0, 0, NULL, NULL, 3 },
+};
+
+/* In-app notifications (invited, joined, new message, follow-up due); the server delivers
+ * them to other devices once sync exists. */
+static const YpField notification_fields[] = {
+  SYNC_FIELDS,
+  { "recipient_kind", YP_FIELD_ENUM, REQ, 0, 0, 0, recipient_kinds, "professional", 3 },
+  { "recipient_id",   YP_FIELD_UUID, F0, 0, 0, 0, NULL, NULL, 3 },
+  { "kind",           YP_FIELD_ENUM, REQ, 0, 0, 0, notification_kinds, NULL, 3 },
+  { "text",           YP_FIELD_TEXT, REQ, 1000, 0, 0, NULL, NULL, 3 },
+  { "ref_id",         YP_FIELD_UUID, F0, 0, 0, 0, NULL, NULL, 3 },
+  { "created_at",     YP_FIELD_DATETIME, REQ, 0, 0, 0, NULL, NULL, 3 },
+  { "read_at",        YP_FIELD_DATETIME, F0, 0, 0, 0, NULL, NULL, 3 },
+};
+
 #define ENTITY(wire, table, merge, scoped, fields) \
   { wire, table, merge, scoped, fields, G_N_ELEMENTS (fields), 1 }
+#define ENTITY_SINCE(since, wire, table, merge, scoped, fields) \
+  { wire, table, merge, scoped, fields, G_N_ELEMENTS (fields), since }
 
 static const YpEntity entities[] = {
   ENTITY ("organization",  "organizations",  YP_MERGE_FIELDS, FALSE, organization_fields),
@@ -186,6 +223,9 @@ static const YpEntity entities[] = {
   ENTITY ("attachment",    "attachments",    YP_MERGE_APPEND_ONLY, TRUE, attachment_fields),
   ENTITY ("service_event", "service_events", YP_MERGE_APPEND_ONLY, TRUE, service_event_fields),
   ENTITY ("audit_event",   "audit_events",   YP_MERGE_APPEND_ONLY, TRUE, audit_event_fields),
+  ENTITY_SINCE (3, "consent_event", "consent_events", YP_MERGE_APPEND_ONLY, TRUE,
+                consent_event_fields),
+  ENTITY_SINCE (3, "notification", "notifications", YP_MERGE_FIELDS, TRUE, notification_fields),
 };
 
 static const YpEntity *entity_ptrs[G_N_ELEMENTS (entities) + 1];

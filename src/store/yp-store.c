@@ -262,6 +262,24 @@ migrate_extra (sqlite3  *db,
       return TRUE;
     }
 
+  if (version >= 3)
+    {
+      /* Every client-scoped table gets its client_id index when it is created. */
+      guint n;
+      const YpEntity * const *entities = yp_schema_get_entities (&n);
+
+      for (guint i = 0; i < n; i++)
+        if (entities[i]->client_scoped && entities[i]->since == version)
+          {
+            g_autofree char *sql =
+              g_strdup_printf ("CREATE INDEX %s_client ON %s (client_id)",
+                               entities[i]->table, entities[i]->table);
+            if (!exec_sql (db, sql, error))
+              return FALSE;
+          }
+      return TRUE;
+    }
+
   if (version == 2)
     {
       g_autofree char *cols = client_search_columns ("");

@@ -117,6 +117,16 @@ fill_old_database (Fixture *f,
         mutation_id, id, id, c->first);
       raw_exec (f->path, sql);
       sqlite3_free (sql);
+      if (version >= 2)
+        {
+          /* From version 2 on, the app derived the sort key on every insert. */
+          g_autofree char *joined = g_strdup_printf ("%s %s", c->last, c->first);
+          g_autofree char *key = yp_fold_for_sort (joined);
+
+          sql = sqlite3_mprintf ("UPDATE clients SET sort_name = %Q WHERE id = %Q", key, id);
+          raw_exec (f->path, sql);
+          sqlite3_free (sql);
+        }
       out_ids[i] = g_strdup (id);
     }
   return me_id;
