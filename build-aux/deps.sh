@@ -4,7 +4,7 @@
 
 yp_packages=(
   # build
-  meson ninja-build pkg-config gcc gettext
+  meson ninja-build pkg-config gcc gettext python3
   libglib2.0-dev libglib2.0-dev-bin libgtk-4-dev libadwaita-1-dev libsqlite3-dev
   libjson-glib-dev libsecret-1-dev libsoup-3.0-dev libsodium-dev
   # data-file validation

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "yp-application.h"
+#include "yp-follow-ups.h"
 #include "yp-resources.h"
 #include "yp-store.h"
 #include "yp-window.h"
@@ -22,6 +23,7 @@ struct _YpApplication
   GError   *open_error;
   char     *database;
   gboolean  exit_after_first_frame;
+  gboolean  follow_ups_notified;
 };
 
 G_DEFINE_FINAL_TYPE (YpApplication, yp_application, ADW_TYPE_APPLICATION)
@@ -136,6 +138,48 @@ on_window_list_ready (YpWindow      *window,
   gtk_widget_queue_draw (GTK_WIDGET (window));
 }
 
+/* Once per run, after the first window is up: "3 follow-up calls are due today", opening the
+ * Today list when clicked. */
+static gboolean
+notify_follow_ups_due_cb (gpointer user_data)
+{
+  YpApplication *self = YP_APPLICATION (user_data);
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  guint n;
+
+  if (self->store == NULL || yp_store_get_me_id (self->store) == NULL)
+    return G_SOURCE_REMOVE;
+  n = yp_follow_ups_count_due (self->store, NULL, NULL);
+  if (n == 0)
+    return G_SOURCE_REMOVE;
+  title = g_strdup_printf (ngettext ("%u follow-up call is due today",
+                                     "%u follow-up calls are due today", n), n);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, _("Open the Today list to see whom to contact."));
+  g_notification_set_default_action (notification, "app.show-today");
+  g_application_send_notification (G_APPLICATION (self), "follow-ups-due", notification);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+show_today_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  GApplication *app = G_APPLICATION (user_data);
+  GtkWindow *window;
+
+  g_application_activate (app);
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  if (window != NULL)
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (window), "filter",
+                                      g_variant_new_string ("today"));
+      gtk_window_present (window);
+    }
+}
+
 static void
 yp_application_activate (GApplication *app)
 {
@@ -156,6 +200,12 @@ yp_application_activate (GApplication *app)
 
   window = GTK_WINDOW (yp_window_new (GTK_APPLICATION (app), self->store));
   gtk_window_present (window);
+  if (!self->follow_ups_notified && !self->exit_after_first_frame)
+    {
+      self->follow_ups_notified = TRUE;
+      g_idle_add_full (G_PRIORITY_LOW, notify_follow_ups_due_cb, g_object_ref (self),
+                       g_object_unref);
+    }
   if (self->exit_after_first_frame)
     {
       if (yp_client_list_get_loading (yp_window_get_client_list (YP_WINDOW (window))))
@@ -227,6 +277,7 @@ yp_application_startup (GApplication *app)
   static const GActionEntry actions[] = {
     { "about", about_action },
     { "quit", quit_action },
+    { "show-today", show_today_action },
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
 

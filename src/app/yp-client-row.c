@@ -72,6 +72,15 @@ describe_attention (YpClientSummary *summary)
         g_ptr_array_add (parts, g_strdup_printf (_("Next follow-up %s"), date));
     }
 
+  if (yp_client_summary_get_review_overdue (summary) &&
+      g_strcmp0 (yp_client_summary_get_status (summary), "ended") != 0)
+    {
+      g_autofree char *date = yp_date_format_fi (yp_client_summary_get_review_due (summary));
+
+      /* Translators: the shared plan's review date has passed; %s is a date like 23.11.2026 */
+      g_ptr_array_add (parts, g_strdup_printf (_("Plan review overdue since %s"), date));
+    }
+
   if (pending > 0)
     g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u change waiting to sync",
                                                        "%u changes waiting to sync", pending),

@@ -1,7 +1,8 @@
-/* yp-client-view.c — the client's header and pages.
+/* yp-client-view.c — the client's header and the pages of the guidance space.
  *
- * The pages of the guidance space (stage map, plan, participants, follow-ups, messages) are
- * added to the view stack as they are built; the basic details page is the first.
+ * Every page but the basic details is a widget with a "store" and a "client-id" property
+ * (see the page table below). A page is built the first time it is shown, so opening a
+ * client costs only the page the nurse is looking at; built pages follow the chosen client.
  */
 #define G_LOG_DOMAIN "yp-client-view"
 
@@ -12,7 +13,31 @@
 #include "yp-resources.h"
 #include "yp-client-editor.h"
 #include "yp-client-view.h"
+#include "yp-follow-ups-view.h"
+#include "yp-messages-view.h"
+#include "yp-participants-view.h"
+#include "yp-plan-view.h"
+#include "yp-stage-map-view.h"
 #include "yp-util.h"
+
+typedef struct
+{
+  const char *name;
+  const char *title;      /* translatable, N_() */
+  const char *icon_name;
+  GtkWidget *(*create) (YpStore *store);
+} PageInfo;
+
+/* The pages after "details", in the order of ui.md (Alt+2 … Alt+6). */
+static const PageInfo page_infos[] = {
+  { "stage-map", N_("Stage map"), "mark-location-symbolic", yp_stage_map_view_new },
+  { "plan", N_("Plan"), "view-list-bullet-symbolic", yp_plan_view_new },
+  { "participants", N_("Participants"), "system-users-symbolic", yp_participants_view_new },
+  { "follow-ups", N_("Follow-up"), "x-office-calendar-symbolic", yp_follow_ups_view_new },
+  { "messages", N_("Messages"), "mail-unread-symbolic", yp_messages_view_new },
+};
+
+#define N_PAGES (G_N_ELEMENTS (page_infos))
 
 struct _YpClientView
 {
@@ -20,7 +45,7 @@ struct _YpClientView
 
   /* template */
   GtkStack       *content_stack;
-  AdwWindowTitle *title;
+  AdwViewSwitcherTitle *title;
   AdwViewStack   *pages;
   AdwBin         *details_bin;
   GtkButton      *back_button;
@@ -30,10 +55,15 @@ struct _YpClientView
   char           *client_id;
   YpClientEditor *editor;
 
+  /* borrowed: the page bins in the view stack, and the page in each once built */
+  AdwBin         *page_bins[N_PAGES + 1];
+  GtkWidget      *page_widgets[N_PAGES + 1];
+
   gboolean        folded;
 };
 
 G_DEFINE_FINAL_TYPE (YpClientView, yp_client_view, GTK_TYPE_WIDGET)
+
 
 enum { PROP_0, PROP_STORE, PROP_CLIENT_ID, PROP_FOLDED, N_PROPS };
 static GParamSpec *properties[N_PROPS];
@@ -56,7 +86,7 @@ update_header (YpClientView *self)
 
   name = g_strdup_printf ("%s %s", yp_record_get_string (client, "first_name"),
                           yp_record_get_string (client, "last_name"));
-  adw_window_title_set_title (self->title, name);
+  adw_view_switcher_title_set_title (self->title, name);
 
   responsible_id = yp_record_get_string (client, "responsible_id");
   if (responsible_id != NULL)
@@ -73,7 +103,7 @@ update_header (YpClientView *self)
         g_string_append (subtitle, " · ");
       g_string_append_printf (subtitle, _("Phase %d/7"), (int) stage);
     }
-  adw_window_title_set_subtitle (self->title, subtitle->str);
+  adw_view_switcher_title_set_subtitle (self->title, subtitle->str);
 }
 
 static void
@@ -112,14 +142,17 @@ yp_client_view_set_client_id (YpClientView *self,
       if (!yp_store_log_client_view (self->store, client_id, &error))
         g_warning ("Could not write the access log: %s", error->message);
       yp_client_editor_set_client_id (self->editor, client_id);
+      for (guint i = 0; i < N_PAGES; i++)
+        if (self->page_widgets[i] != NULL)
+          g_object_set (self->page_widgets[i], "client-id", client_id, NULL);
       update_header (self);
+      /* The page stays: a nurse going through her follow-ups keeps seeing follow-ups. */
       gtk_stack_set_visible_child_name (self->content_stack, "client");
-      adw_view_stack_set_visible_child_name (self->pages, "details");
     }
   else
     {
-      adw_window_title_set_title (self->title, "");
-      adw_window_title_set_subtitle (self->title, "");
+      adw_view_switcher_title_set_title (self->title, "");
+      adw_view_switcher_title_set_subtitle (self->title, "");
       gtk_stack_set_visible_child_name (self->content_stack, "empty");
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT_ID]);
@@ -130,6 +163,70 @@ yp_client_view_get_client_id (YpClientView *self)
 {
   g_return_val_if_fail (YP_IS_CLIENT_VIEW (self), NULL);
   return self->client_id;
+}
+
+static int
+page_index (const char *name)
+{
+  for (guint i = 0; i < N_PAGES; i++)
+    if (g_strcmp0 (page_infos[i].name, name) == 0)
+      return (int) i;
+  return -1;
+}
+
+static void
+ensure_page (YpClientView *self,
+             int           i)
+{
+  if (i < 0 || self->page_widgets[i] != NULL)
+    return;
+  self->page_widgets[i] = page_infos[i].create (self->store);
+  adw_bin_set_child (self->page_bins[i], self->page_widgets[i]);
+  if (self->client_id != NULL)
+    g_object_set (self->page_widgets[i], "client-id", self->client_id, NULL);
+}
+
+static void
+on_visible_page_changed (AdwViewStack *pages,
+                         GParamSpec   *pspec,
+                         YpClientView *self)
+{
+  ensure_page (self, page_index (adw_view_stack_get_visible_child_name (pages)));
+}
+
+GtkWidget *
+yp_client_view_get_page (YpClientView *self,
+                         const char   *name)
+{
+  int i;
+
+  g_return_val_if_fail (YP_IS_CLIENT_VIEW (self), NULL);
+
+  i = page_index (name);
+  if (i < 0)
+    return NULL;
+  ensure_page (self, i);
+  return self->page_widgets[i];
+}
+
+void
+yp_client_view_show_page (YpClientView *self,
+                          const char   *name)
+{
+  g_return_if_fail (YP_IS_CLIENT_VIEW (self));
+  adw_view_stack_set_visible_child_name (self->pages, name);
+}
+
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  YpClientView *self = YP_CLIENT_VIEW (widget);
+  const char *name = g_variant_get_string (param, NULL);
+
+  if (self->client_id != NULL)
+    yp_client_view_show_page (self, name);
 }
 
 GtkWidget *
@@ -147,6 +244,18 @@ yp_client_view_constructed (GObject *object)
   G_OBJECT_CLASS (yp_client_view_parent_class)->constructed (object);
 
   g_signal_connect_object (self->store, "changed", G_CALLBACK (on_store_changed), self, 0);
+
+  for (guint i = 0; i < N_PAGES; i++)
+    {
+      AdwViewStackPage *page;
+
+      self->page_bins[i] = ADW_BIN (adw_bin_new ());
+      page = adw_view_stack_add_titled (self->pages, GTK_WIDGET (self->page_bins[i]),
+                                        page_infos[i].name, _(page_infos[i].title));
+      adw_view_stack_page_set_icon_name (page, page_infos[i].icon_name);
+    }
+  g_signal_connect_object (self->pages, "notify::visible-child-name",
+                           G_CALLBACK (on_visible_page_changed), self, 0);
 }
 
 static void
@@ -236,6 +345,13 @@ yp_client_view_class_init (YpClientViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, YpClientView, details_bin);
   gtk_widget_class_bind_template_child (widget_class, YpClientView, back_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+
+  gtk_widget_class_install_action (widget_class, "client.show-page", "s", show_page_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
+                                       "client.show-page", "s", "details");
+  for (guint i = 0; i < N_PAGES && i < 5; i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2 + i, GDK_ALT_MASK,
+                                         "client.show-page", "s", page_infos[i].name);
 }
 
 static void

@@ -15,6 +15,13 @@ GtkWidget  *yp_client_view_new           (YpStore      *store);
 void        yp_client_view_set_client_id (YpClientView *self,
                                           const char   *client_id);
 const char *yp_client_view_get_client_id (YpClientView *self);
+/* A page of the guidance space by name ("stage-map", "plan", "participants", "follow-ups",
+ * "messages"), built if it was not yet; NULL for an unknown name. */
+GtkWidget  *yp_client_view_get_page      (YpClientView *self,
+                                          const char   *name);
+/* Shows a page ("details" or one of the above). */
+void        yp_client_view_show_page     (YpClientView *self,
+                                          const char   *name);
 /* The basic details form (NULL until the first client is shown). */
 GtkWidget  *yp_client_view_get_editor    (YpClientView *self);
 

@@ -61,6 +61,7 @@ enum { SIGNAL_LIST_READY, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static const struct { const char *key; YpClientFilter filter; const char *label; } filters[] = {
+  { "today", YP_CLIENT_FILTER_TODAY, NC_("client filter", "Today") },
   { "mine", YP_CLIENT_FILTER_MINE, NC_("client filter", "Mine") },
   { "all", YP_CLIENT_FILTER_ALL, NC_("client filter", "All") },
   { "candidates", YP_CLIENT_FILTER_CANDIDATES, NC_("client filter", "Candidates") },
@@ -680,12 +681,14 @@ yp_window_class_init (YpWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK,
-                                       "win.filter", "s", "mine");
+                                       "win.filter", "s", "today");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK,
-                                       "win.filter", "s", "all");
+                                       "win.filter", "s", "mine");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_CONTROL_MASK,
-                                       "win.filter", "s", "candidates");
+                                       "win.filter", "s", "all");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_CONTROL_MASK,
+                                       "win.filter", "s", "candidates");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_5, GDK_CONTROL_MASK,
                                        "win.filter", "s", "ended");
 }
 

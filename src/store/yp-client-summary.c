@@ -19,6 +19,7 @@ struct _YpClientSummary
   char    *responsible_name;
   guint    pending_changes;
   gboolean is_demo;
+  char    *review_due;
 };
 
 G_DEFINE_FINAL_TYPE (YpClientSummary, yp_client_summary, G_TYPE_OBJECT)
@@ -48,6 +49,7 @@ yp_client_summary_finalize (GObject *object)
   g_free (self->status);
   g_free (self->next_follow_up);
   g_free (self->responsible_name);
+  g_free (self->review_due);
   G_OBJECT_CLASS (yp_client_summary_parent_class)->finalize (object);
 }
 
@@ -205,4 +207,32 @@ yp_client_summary_get_follow_up_due (YpClientSummary *self)
     return FALSE;
   today = yp_today_iso ();
   return g_strcmp0 (self->next_follow_up, today) <= 0;
+}
+
+void
+yp_client_summary_set_review_due (YpClientSummary *self,
+                                  const char      *review_due)
+{
+  g_return_if_fail (YP_IS_CLIENT_SUMMARY (self));
+  g_free (self->review_due);
+  self->review_due = g_strdup (review_due);
+}
+
+const char *
+yp_client_summary_get_review_due (YpClientSummary *self)
+{
+  g_return_val_if_fail (YP_IS_CLIENT_SUMMARY (self), NULL);
+  return self->review_due;
+}
+
+gboolean
+yp_client_summary_get_review_overdue (YpClientSummary *self)
+{
+  g_autofree char *today = NULL;
+
+  g_return_val_if_fail (YP_IS_CLIENT_SUMMARY (self), FALSE);
+  if (self->review_due == NULL)
+    return FALSE;
+  today = yp_today_iso ();
+  return g_strcmp0 (self->review_due, today) < 0;
 }

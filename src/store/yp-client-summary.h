@@ -33,5 +33,12 @@ guint        yp_client_summary_get_pending_changes  (YpClientSummary *self);
 gboolean     yp_client_summary_get_is_demo          (YpClientSummary *self);
 /* Follow-up date is today or earlier. */
 gboolean     yp_client_summary_get_follow_up_due    (YpClientSummary *self);
+/* The shared plan's next review date, YYYY-MM-DD or NULL; set once by the store when it
+ * loads the summary. */
+void         yp_client_summary_set_review_due       (YpClientSummary *self,
+                                                     const char      *review_due);
+const char  *yp_client_summary_get_review_due       (YpClientSummary *self);
+/* The review date has passed (before today). */
+gboolean     yp_client_summary_get_review_overdue   (YpClientSummary *self);
 
 G_END_DECLS

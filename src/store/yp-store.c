@@ -831,10 +831,40 @@ insert_locked (YpStore   *self,
     return set_sqlite_error (error, self->writer.db, rc, "insert");
 
   /* Demo clients are fictional: they and their rows stay on this device. */
-  if (client_is_demo_locked (self, yp_record_get_client_id (record)))
-    return TRUE;
-  return write_outbox_locked (self, entity, yp_record_get_id (record),
-                              yp_record_get_client_id (record), 0, "insert", fields, error);
+  if (!client_is_demo_locked (self, yp_record_get_client_id (record))
+      && !write_outbox_locked (self, entity, yp_record_get_id (record),
+                               yp_record_get_client_id (record), 0, "insert", fields, error))
+    return FALSE;
+
+  /* Whoever creates a client is its owner participant from the start (consent recorded at
+   * creation, in person, sees everything), in the same transaction as the client. */
+  if (g_str_equal (entity->name, "client") && self->me_id != NULL)
+    {
+      g_autoptr(YpRecord) owner = yp_record_new (yp_schema_lookup ("participant"));
+      g_autoptr(YpRecord) joined = yp_record_new (yp_schema_lookup ("consent_event"));
+
+      yp_record_set_string (owner, "client_id", yp_record_get_id (record));
+      yp_record_set_string (owner, "professional_id", self->me_id);
+      yp_record_set_string (owner, "role", "owner");
+      yp_record_set_string (owner, "state", "active");
+      yp_record_set_string (owner, "consent_at", now);
+      yp_record_set_string (owner, "consent_method", "in_person");
+      yp_record_set_string (owner, "consent_by", self->me_id);
+      yp_record_set_string (owner, "history_window", "everything");
+      yp_record_set_null (owner, "history_from");
+      if (!insert_locked (self, owner, error))
+        return FALSE;
+      yp_record_set_string (joined, "client_id", yp_record_get_id (record));
+      yp_record_set_string (joined, "participant_id", yp_record_get_id (owner));
+      yp_record_set_string (joined, "event", "joined");
+      yp_record_set_string (joined, "method", "in_person");
+      yp_record_set_string (joined, "history_window", "everything");
+      yp_record_set_string (joined, "at", now);
+      yp_record_set_string (joined, "recorded_by", self->me_id);
+      if (!insert_locked (self, joined, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -1395,6 +1425,33 @@ yp_store_add_demo_clients (YpStore  *self,
         ok = set_sqlite_error (error, self->writer.db, rc, "demo data");
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
+  /* Each demo client gets me as its owner participant, as a real one would; one statement,
+   * so 100 000 demo clients still take seconds. */
+  if (ok && self->me_id != NULL)
+    {
+      stmt = prepare (self->writer.db,
+                      "INSERT INTO participants (id, client_id, rev, updated_at, updated_by,"
+                      " deleted, professional_id, role, state, consent_at, consent_method,"
+                      " consent_by, history_window)"
+                      " SELECT lower (hex (randomblob (4)) || '-' || hex (randomblob (2))"
+                      " || '-4' || substr (hex (randomblob (2)), 2) || '-'"
+                      " || substr ('89ab', 1 + abs (random ()) % 4, 1)"
+                      " || substr (hex (randomblob (2)), 2) || '-' || hex (randomblob (6))),"
+                      " c.id, 0, ?1, ?2, 0, ?2, 'owner', 'active', ?1, 'in_person', ?2,"
+                      " 'everything' FROM clients c WHERE c.is_demo = 1 AND NOT EXISTS"
+                      " (SELECT 1 FROM participants p WHERE p.client_id = c.id)", error);
+      ok = stmt != NULL;
+      if (ok)
+        {
+          int rc;
+
+          sqlite3_bind_text (stmt, 1, now, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, 2, self->me_id, -1, SQLITE_STATIC);
+          if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+            ok = set_sqlite_error (error, self->writer.db, rc, "demo participants");
+        }
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
   if (!end (self, ok, error))
     return FALSE;
   notify_changed (self, "clients", NULL);
@@ -1530,6 +1587,43 @@ match_rowids (YpStore     *self,
   return TRUE;
 }
 
+/* The Today worklist as a bitset of rowids, in one SQL pass (no query per client): a follow-up
+ * due today or overdue (next_follow_up is kept at the earliest open follow-up by
+ * yp-follow-ups.c), a plan review due, or a participant waiting for the client's consent. */
+static gboolean
+today_rowids (YpStore     *self,
+              GArray      *bits,
+              GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *today = yp_today_iso ();
+  int rc;
+
+  stmt = prepare (self->query.db,
+                  "SELECT rowid FROM clients WHERE next_follow_up <= ?1 OR review_due <= ?1"
+                  " UNION ALL SELECT c.rowid FROM participants p"
+                  " JOIN clients c ON c.id = p.client_id"
+                  " WHERE p.state = 'invited' AND p.deleted = 0",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, today, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 rowid = sqlite3_column_int64 (stmt, 0);
+      guint word = (guint) (rowid / 64);
+
+      if (rowid < 0 || rowid > G_MAXINT32)
+        continue;
+      if (word >= bits->len)
+        g_array_set_size (bits, word + 1);
+      g_array_index (bits, guint64, word) |= G_GUINT64_CONSTANT (1) << (rowid % 64);
+    }
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (error, self->query.db, rc, "today");
+  return TRUE;
+}
+
 static gboolean
 bit_is_set (GArray *bits,
             gint64  rowid)
@@ -1552,6 +1646,7 @@ yp_store_query_client_rows (YpStore         *self,
 {
   g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) bits = NULL;
+  g_autoptr(GArray) today_bits = NULL;
   g_autofree char *match = build_match (search);
   gboolean ok;
 
@@ -1566,6 +1661,11 @@ yp_store_query_client_rows (YpStore         *self,
       bits = g_array_sized_new (FALSE, TRUE, sizeof (guint64), 2048);
       ok = match_rowids (self, match, bits, error);
     }
+  if (ok && filter == YP_CLIENT_FILTER_TODAY)
+    {
+      today_bits = g_array_sized_new (FALSE, TRUE, sizeof (guint64), 2048);
+      ok = today_rowids (self, today_bits, error);
+    }
   if (ok)
     {
       GArray *entries = self->list_index[sort].entries;
@@ -1579,6 +1679,9 @@ yp_store_query_client_rows (YpStore         *self,
             continue;
           switch (filter)
             {
+            case YP_CLIENT_FILTER_TODAY:
+              keep = e->status != 2 && bit_is_set (today_bits, e->rowid);
+              break;
             case YP_CLIENT_FILTER_MINE: keep = e->status != 2 && e->mine; break;
             case YP_CLIENT_FILTER_ALL: keep = e->status != 2; break;
             case YP_CLIENT_FILTER_CANDIDATES: keep = e->status == 0; break;
@@ -1685,7 +1788,7 @@ yp_store_load_client_summaries (YpStore       *self,
 
   sql = g_string_new ("SELECT c.rowid, c.id, c.first_name, c.last_name, c.status, c.stage,"
                       " c.next_follow_up, p.name, (SELECT count(*) FROM outbox o"
-                      " WHERE o.client_id = c.id), c.is_demo"
+                      " WHERE o.client_id = c.id), c.is_demo, c.review_due"
                       " FROM clients c LEFT JOIN professionals p ON p.id = c.responsible_id"
                       " WHERE c.rowid IN (?");
   for (guint i = 1; i < PAGE_BIND_COUNT; i++)
@@ -1720,6 +1823,8 @@ yp_store_load_client_summaries (YpStore       *self,
                                    (const char *) sqlite3_column_text (stmt, 7),
                                    (guint) sqlite3_column_int (stmt, 8),
                                    sqlite3_column_int (stmt, 9) != 0);
+          yp_client_summary_set_review_due (slots->pdata[pos - 1],
+                                            (const char *) sqlite3_column_text (stmt, 10));
         }
       if (rc != SQLITE_DONE)
         ok = set_sqlite_error (error, self->reader.db, rc, "client summaries");

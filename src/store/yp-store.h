@@ -28,6 +28,8 @@ GQuark yp_store_error_quark (void);
 
 typedef enum
 {
+  YP_CLIENT_FILTER_TODAY,      /* the worklist: a follow-up due today or overdue, a consent
+                                * waiting or a plan review due; not ended */
   YP_CLIENT_FILTER_MINE,       /* I am the responsible worker */
   YP_CLIENT_FILTER_ALL,        /* every client that is not ended */
   YP_CLIENT_FILTER_CANDIDATES, /* status = candidate */

@@ -194,7 +194,9 @@ test_ready_matches_store (Fixture *f, gconstpointer data)
     g_assert_cmpstr (yp_client_summary_get_responsible_name (first), ==, "Sari Koskinen");
     g_assert_cmpstr (yp_client_summary_get_status (third), ==, "candidate");
     g_assert_cmpstr (yp_client_summary_get_next_follow_up (second), ==, "2026-03-01");
-    g_assert_cmpuint (yp_client_summary_get_pending_changes (second), ==, 1);
+    /* The client, and its creator's owner participant row and "joined" consent event, which
+     * are written with it. */
+    g_assert_cmpuint (yp_client_summary_get_pending_changes (second), ==, 3);
     g_assert_false (yp_client_summary_get_is_demo (second));
   }
 }
@@ -359,7 +361,8 @@ test_follows_store_changes (Fixture *f, gconstpointer data)
   wait_ready (f);
   after = g_list_model_get_item (G_LIST_MODEL (f->list), 0);
   g_assert_cmpint (yp_client_summary_get_stage (after), ==, 4);
-  g_assert_cmpuint (yp_client_summary_get_pending_changes (after), ==, 2);
+  /* Insert (with the owner participant and its consent event) + this update. */
+  g_assert_cmpuint (yp_client_summary_get_pending_changes (after), ==, 4);
   g_assert_cmpuint (f->n_changed, ==, changes + 1);
   g_assert_cmpuint (f->last_removed, ==, 1);
   g_assert_cmpuint (f->last_added, ==, 1);

@@ -72,13 +72,15 @@ test_insert_writes_outbox (Fixture *f, gconstpointer data)
   g_assert_cmpstr (yp_record_get_string (back, "status"), ==, "active");
   g_assert_cmpstr (yp_record_get_string (back, "updated_by"), ==, yp_store_get_me_id (f->store));
 
-  /* The profile wrote an organisation and a professional; the client is the third entry. */
-  g_assert_cmpuint (yp_store_count_outbox (f->store, NULL), ==, 3);
-  g_assert_cmpuint (yp_store_count_outbox (f->store, yp_record_get_id (client)), ==, 1);
-  op = sql (f, "SELECT op FROM outbox ORDER BY seq DESC LIMIT 1");
-  entity = sql (f, "SELECT entity FROM outbox ORDER BY seq DESC LIMIT 1");
-  base = sql (f, "SELECT base_rev FROM outbox ORDER BY seq DESC LIMIT 1");
-  fields = sql (f, "SELECT fields FROM outbox ORDER BY seq DESC LIMIT 1");
+  /* The profile wrote an organisation and a professional; the client is the third entry,
+   * followed by the creator's owner participant row and its "joined" consent event, which
+   * the insert writes in the same transaction. */
+  g_assert_cmpuint (yp_store_count_outbox (f->store, NULL), ==, 5);
+  g_assert_cmpuint (yp_store_count_outbox (f->store, yp_record_get_id (client)), ==, 3);
+  op = sql (f, "SELECT op FROM outbox WHERE entity = 'client' ORDER BY seq DESC LIMIT 1");
+  entity = sql (f, "SELECT entity FROM outbox ORDER BY seq LIMIT 1 OFFSET 2");
+  base = sql (f, "SELECT base_rev FROM outbox WHERE entity = 'client' ORDER BY seq DESC LIMIT 1");
+  fields = sql (f, "SELECT fields FROM outbox WHERE entity = 'client' ORDER BY seq DESC LIMIT 1");
   g_assert_cmpstr (op, ==, "insert");
   g_assert_cmpstr (entity, ==, "client");
   g_assert_cmpstr (base, ==, "0");
@@ -153,7 +155,8 @@ test_failed_write_leaves_nothing (Fixture *f, gconstpointer data)
   yp_record_set_string (dup, "id", yp_record_get_id (client));
   g_assert_false (yp_store_insert (f->store, dup, &error));
   g_assert_error (error, YP_STORE_ERROR, YP_STORE_ERROR_CONFLICT);
-  g_assert_cmpuint (yp_store_count_outbox (f->store, NULL), ==, before + 1);
+  /* The client and the owner participant and consent event written with it. */
+  g_assert_cmpuint (yp_store_count_outbox (f->store, NULL), ==, before + 3);
   g_assert_cmpuint (yp_store_count_clients (f->store), ==, 1);
 
   /* Invalid input is refused before anything is written. */
@@ -193,8 +196,9 @@ test_profile_and_audit (Fixture *f, gconstpointer data)
   g_assert_cmpstr (yp_record_get_string (event, "action"), ==, "view");
   g_assert_cmpstr (yp_record_get_string (event, "entity_id"), ==, yp_record_get_id (client));
   g_assert_true (yp_datetime_is_valid (yp_record_get_string (event, "at")));
-  /* Audit events sync like everything else. */
-  g_assert_cmpuint (yp_store_count_outbox (f->store, yp_record_get_id (client)), ==, 2);
+  /* Audit events sync like everything else (after the client, its owner participant row and
+   * that row's "joined" consent event). */
+  g_assert_cmpuint (yp_store_count_outbox (f->store, yp_record_get_id (client)), ==, 4);
 
   /* Saving the profile again updates, not duplicates. */
   g_assert_true (yp_store_set_profile (f->store, "Sari Koskinen", "asiakaspäällikkö",
@@ -354,8 +358,9 @@ test_queries_follow_changes (Fixture *f, gconstpointer data)
   summaries = yp_store_load_client_summaries (f->store, (gint64 *) (gpointer) rows->data,
                                               rows->len, &error);
   g_assert_cmpuint (summaries->len, ==, 1);
-  /* Insert + update, both waiting to sync. */
-  g_assert_cmpuint (yp_client_summary_get_pending_changes (summaries->pdata[0]), ==, 2);
+  /* Insert + update, both waiting to sync, and the creator's owner participant row and its
+   * "joined" consent event that were written with the insert. */
+  g_assert_cmpuint (yp_client_summary_get_pending_changes (summaries->pdata[0]), ==, 4);
   g_assert_cmpstr (yp_client_summary_get_responsible_name (summaries->pdata[0]), ==,
                    "Sari Koskinen");
 }

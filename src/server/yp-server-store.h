@@ -1,0 +1,127 @@
+/* yp-server-store.h — the coordination server's database: accounts, sessions, the synced
+ * rows (tables made from the one schema description), mutations, blobs and the audit log.
+ *
+ * One connection, one writer: every request that writes runs in one BEGIN IMMEDIATE
+ * transaction on the main thread, so the sequence number order is the commit order.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define YP_SERVER_ERROR (yp_server_error_quark ())
+
+/* Stable codes: they go over the wire as strings (yp_server_error_code_name) with the HTTP
+ * status of yp_server_error_http_status. docs/api.md lists them. */
+typedef enum
+{
+  YP_SERVER_ERROR_BAD_REQUEST,            /* 400 bad_request */
+  YP_SERVER_ERROR_MALFORMED_JSON,         /* 400 malformed_json */
+  YP_SERVER_ERROR_TOO_DEEP,               /* 400 too_deep */
+  YP_SERVER_ERROR_WRONG_TYPE,             /* 400 wrong_type */
+  YP_SERVER_ERROR_UNKNOWN_FIELD,          /* 400 unknown_field */
+  YP_SERVER_ERROR_INVALID_VALUE,          /* 400 invalid_value */
+  YP_SERVER_ERROR_UNKNOWN_ENTITY,         /* 400 unknown_entity */
+  YP_SERVER_ERROR_HASH_MISMATCH,          /* 400 hash_mismatch */
+  YP_SERVER_ERROR_UNAUTHORIZED,           /* 401 unauthorized */
+  YP_SERVER_ERROR_INVALID_CREDENTIALS,    /* 401 invalid_credentials */
+  YP_SERVER_ERROR_FORBIDDEN,              /* 403 forbidden */
+  YP_SERVER_ERROR_NOT_FOUND,              /* 404 not_found */
+  YP_SERVER_ERROR_METHOD_NOT_ALLOWED,     /* 405 method_not_allowed */
+  YP_SERVER_ERROR_EXISTS,                 /* 409 exists */
+  YP_SERVER_ERROR_CURSOR_EXPIRED,         /* 410 cursor_expired */
+  YP_SERVER_ERROR_LENGTH_REQUIRED,        /* 411 length_required */
+  YP_SERVER_ERROR_TOO_LARGE,              /* 413 too_large */
+  YP_SERVER_ERROR_UNSUPPORTED_MEDIA_TYPE, /* 415 unsupported_media_type */
+  YP_SERVER_ERROR_RATE_LIMITED,           /* 429 rate_limited */
+  YP_SERVER_ERROR_INTERNAL,               /* 500 internal */
+} YpServerError;
+
+GQuark      yp_server_error_quark       (void);
+const char *yp_server_error_code_name   (YpServerError code);
+guint       yp_server_error_http_status (YpServerError code);
+
+/* Limits that the HTTP layer and the store share. */
+#define YP_SERVER_MAX_MUTATIONS  500
+#define YP_SERVER_MAX_BLOB_SIZE  26214400 /* the attachment "size" field's maximum */
+#define YP_SERVER_DEFAULT_PAGE   500
+
+#define YP_TYPE_SERVER_STORE (yp_server_store_get_type ())
+G_DECLARE_FINAL_TYPE (YpServerStore, yp_server_store, YP, SERVER_STORE, GObject)
+
+/* Opens (creating and migrating) the database at @path. */
+YpServerStore *yp_server_store_open           (const char     *path,
+                                               GError        **error);
+const char    *yp_server_store_get_epoch      (YpServerStore  *self);
+
+/* Administration (the admin CLI on the server host). */
+char          *yp_server_store_add_org        (YpServerStore  *self,
+                                               const char     *name,
+                                               const char     *sector,
+                                               GError        **error);
+/* A professional account (a professionals row with the same id) or, with @is_admin, an
+ * administrator account that has no professional row and sees no client data. Returns the
+ * account id. */
+char          *yp_server_store_add_user       (YpServerStore  *self,
+                                               const char     *username,
+                                               const char     *password,
+                                               const char     *full_name,
+                                               const char     *org_id,
+                                               gboolean        is_admin,
+                                               GError        **error);
+gboolean       yp_server_store_set_password   (YpServerStore  *self,
+                                               const char     *username,
+                                               const char     *password,
+                                               GError        **error);
+/* Disables the account and ends its sessions. */
+gboolean       yp_server_store_disable_user   (YpServerStore  *self,
+                                               const char     *username,
+                                               GError        **error);
+
+/* Sessions. Returns the token (64 hex digits, 256 random bits); only its hash is stored. */
+char          *yp_server_store_sign_in        (YpServerStore  *self,
+                                               const char     *username,
+                                               const char     *password,
+                                               gint64          lifetime_seconds,
+                                               char          **out_account_id,
+                                               char          **out_expires_at,
+                                               GError        **error);
+/* The account id of a valid, unexpired session, or NULL. @out_is_admin may be NULL. */
+char          *yp_server_store_check_token    (YpServerStore  *self,
+                                               const char     *token,
+                                               gboolean       *out_is_admin);
+gboolean       yp_server_store_sign_out       (YpServerStore  *self,
+                                               const char     *token,
+                                               GError        **error);
+
+/* POST /api/v1/sync for @account_id: @request is the parsed body (checked here: any wrong
+ * shape or type fails with a YP_SERVER_ERROR or YP_VALIDATION_ERROR and changes nothing).
+ * Returns the response object. */
+JsonNode      *yp_server_store_sync           (YpServerStore  *self,
+                                               const char     *account_id,
+                                               JsonNode       *request,
+                                               GError        **error);
+
+/* Blobs by sha256, each authorised through an attachment row @account_id may see. */
+gboolean       yp_server_store_put_blob       (YpServerStore  *self,
+                                               const char     *account_id,
+                                               const char     *sha256,
+                                               GBytes         *data,
+                                               gboolean       *out_created,
+                                               GError        **error);
+GBytes        *yp_server_store_get_blob       (YpServerStore  *self,
+                                               const char     *account_id,
+                                               const char     *sha256,
+                                               GError        **error);
+
+/* Appends to the audit log outside a sync (sign-in, sign-out, refusals). */
+void           yp_server_store_audit          (YpServerStore  *self,
+                                               const char     *account_id,
+                                               const char     *action,
+                                               const char     *entity,
+                                               const char     *row_id,
+                                               const char     *client_id,
+                                               const char     *detail);
+
+G_END_DECLS

@@ -1,0 +1,646 @@
+/* yp-server.c — routes, authentication, limits and errors of /api/v1 (see docs/api.md).
+ *
+ * Every request body is size-limited from its Content-Length before it is read (an early
+ * handler answers 411/413), and a JSON body's nesting depth is checked before json-glib sees
+ * it (json-glib 1.6 overflows its stack on 100 000 '['). Every error is JSON:
+ * {"code": "<stable code>", "message": "<English text>"}.
+ */
+#define G_LOG_DOMAIN "yp-server"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "yp-server.h"
+
+#define MAX_JSON_DEPTH 32
+
+typedef struct
+{
+  guint  count;
+  gint64 window_start; /* monotonic µs */
+} Failures;
+
+struct _YpServer
+{
+  GObject         parent_instance;
+
+  YpServerStore  *store;
+  SoupServer     *soup;
+  YpServerLimits  limits;
+  GHashTable     *failures; /* "user:<name>" / "ip:<address>" → Failures */
+};
+
+G_DEFINE_FINAL_TYPE (YpServer, yp_server, G_TYPE_OBJECT)
+
+static void
+yp_server_dispose (GObject *object)
+{
+  YpServer *self = YP_SERVER (object);
+
+  if (self->soup)
+    soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->failures, g_hash_table_unref);
+  G_OBJECT_CLASS (yp_server_parent_class)->dispose (object);
+}
+
+static void
+yp_server_class_init (YpServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = yp_server_dispose;
+}
+
+static void
+yp_server_init (YpServer *self)
+{
+  self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/* ---- responses and logs ----------------------------------------------------------------- */
+
+static void
+log_request (SoupServerMessage *msg,
+             const char        *account_id,
+             const char        *code)
+{
+  g_autofree char *status = g_strdup_printf ("%u", soup_server_message_get_status (msg));
+
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                    "YP_EVENT", "request",
+                    "YP_METHOD", soup_server_message_get_method (msg),
+                    "YP_PATH", g_uri_get_path (soup_server_message_get_uri (msg)),
+                    "YP_STATUS", status,
+                    "YP_ACCOUNT", account_id ? account_id : "-",
+                    "YP_CODE", code ? code : "-",
+                    "YP_REMOTE", soup_server_message_get_remote_host (msg) ?: "-",
+                    "MESSAGE", "%s %s %s", soup_server_message_get_method (msg),
+                    g_uri_get_path (soup_server_message_get_uri (msg)), status);
+}
+
+static void
+respond_json (SoupServerMessage *msg,
+              guint              status,
+              JsonNode          *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  gsize length = 0;
+  char *text;
+
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, &length);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               YpServerError      code,
+               const char        *message)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_object_set_string_member (object, "code", yp_server_error_code_name (code));
+  json_object_set_string_member (object, "message", message);
+  node = json_node_init_object (json_node_alloc (), object);
+  respond_json (msg, yp_server_error_http_status (code), node);
+}
+
+static void
+respond_gerror (SoupServerMessage *msg,
+                const GError      *error)
+{
+  if (error->domain == YP_SERVER_ERROR)
+    respond_error (msg, error->code, error->message);
+  else
+    {
+      g_warning ("Internal error: %s", error->message);
+      respond_error (msg, YP_SERVER_ERROR_INTERNAL, "Internal server error.");
+    }
+}
+
+/* ---- request bodies ------------------------------------------------------------------------ */
+
+static gboolean
+is_blob_path (const char *path)
+{
+  return g_str_has_prefix (path, "/api/v1/blobs/");
+}
+
+/* Runs after the headers, before the body is read: refuses a body without a length or over
+ * the limit, so it is never buffered. */
+static void
+early_handler (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  YpServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *method = soup_server_message_get_method (msg);
+  SoupEncoding encoding;
+  goffset limit;
+
+  if (!g_str_equal (method, "POST") && !g_str_equal (method, "PUT"))
+    return;
+  encoding = soup_message_headers_get_encoding (headers);
+  if (encoding != SOUP_ENCODING_CONTENT_LENGTH && encoding != SOUP_ENCODING_NONE)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+      respond_error (msg, YP_SERVER_ERROR_LENGTH_REQUIRED,
+                     "A request body needs a Content-Length.");
+      log_request (msg, NULL, "length_required");
+      return;
+    }
+  limit = is_blob_path (path) ? YP_SERVER_MAX_BLOB_SIZE : (goffset) self->limits.max_json_body;
+  if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > limit)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("The request body is larger than %" G_GOFFSET_FORMAT " bytes.", limit);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+      respond_error (msg, YP_SERVER_ERROR_TOO_LARGE, message);
+      log_request (msg, NULL, "too_large");
+    }
+}
+
+/* The nesting depth of JSON text, counted without parsing it; FALSE past @max. */
+static gboolean
+json_depth_ok (const char *data,
+               gsize       length,
+               guint       max)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+  gboolean escaped = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (escaped)
+            escaped = FALSE;
+          else if (c == '\\')
+            escaped = TRUE;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > max)
+            return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+static JsonNode *
+read_json_body (YpServer           *self,
+                SoupServerMessage  *msg,
+                GError            **error)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *type = soup_message_headers_get_content_type (headers, NULL);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local = NULL;
+  gsize length;
+  const char *data = g_bytes_get_data (bytes, &length);
+
+  if (g_strcmp0 (type, "application/json") != 0)
+    {
+      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_UNSUPPORTED_MEDIA_TYPE,
+                   "The request body must be application/json.");
+      return NULL;
+    }
+  if (length > self->limits.max_json_body)
+    {
+      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_TOO_LARGE,
+                   "The request body is too large.");
+      return NULL;
+    }
+  if (length == 0 || !g_utf8_validate_len (data, length, NULL))
+    {
+      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_MALFORMED_JSON,
+                   "The request body is not JSON text.");
+      return NULL;
+    }
+  if (!json_depth_ok (data, length, MAX_JSON_DEPTH))
+    {
+      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_TOO_DEEP,
+                   "The JSON is nested more than %d levels deep.", MAX_JSON_DEPTH);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, (gssize) length, &local) ||
+      json_parser_get_root (parser) == NULL)
+    {
+      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_MALFORMED_JSON,
+                   "The request body is not valid JSON: %s",
+                   local ? local->message : "empty");
+      return NULL;
+    }
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+/* ---- authentication -------------------------------------------------------------------------- */
+
+static char *
+bearer_token (SoupServerMessage *msg)
+{
+  const char *value = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                    "Authorization");
+
+  if (value == NULL || g_ascii_strncasecmp (value, "Bearer ", 7) != 0)
+    return NULL;
+  return g_strstrip (g_strdup (value + 7));
+}
+
+/* The signed-in account, or NULL after answering 401. */
+static char *
+authenticate (YpServer          *self,
+              SoupServerMessage *msg,
+              gboolean          *out_is_admin)
+{
+  g_autofree char *token = bearer_token (msg);
+  char *account_id = token ? yp_server_store_check_token (self->store, token, out_is_admin) : NULL;
+
+  if (account_id == NULL)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "WWW-Authenticate", "Bearer");
+      respond_error (msg, YP_SERVER_ERROR_UNAUTHORIZED,
+                     "Sign in first: the token is missing, wrong or expired.");
+    }
+  return account_id;
+}
+
+static Failures *
+failures_current (YpServer   *self,
+                  const char *key)
+{
+  Failures *f = g_hash_table_lookup (self->failures, key);
+
+  if (f != NULL &&
+      g_get_monotonic_time () - f->window_start > (gint64) self->limits.login_window * G_USEC_PER_SEC)
+    {
+      g_hash_table_remove (self->failures, key);
+      f = NULL;
+    }
+  return f;
+}
+
+/* Seconds until @key may try again, 0 if it may now. */
+static gint64
+rate_limited (YpServer   *self,
+              const char *key,
+              guint       max)
+{
+  Failures *f = failures_current (self, key);
+  gint64 left;
+
+  if (f == NULL || f->count < max)
+    return 0;
+  left = (gint64) self->limits.login_window -
+         (g_get_monotonic_time () - f->window_start) / G_USEC_PER_SEC;
+  return MAX (left, 1);
+}
+
+static void
+record_failure (YpServer   *self,
+                const char *key)
+{
+  Failures *f = failures_current (self, key);
+
+  if (f == NULL)
+    {
+      f = g_new0 (Failures, 1);
+      f->window_start = g_get_monotonic_time ();
+      g_hash_table_insert (self->failures, g_strdup (key), f);
+    }
+  f->count++;
+}
+
+static void
+handle_session_post (YpServer          *self,
+                     SoupServerMessage *msg,
+                     char             **out_account)
+{
+  static const char * const keys[] = { "username", "password", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = read_json_body (self, msg, &error);
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *user_key = NULL;
+  g_autofree char *ip_key = NULL;
+  g_autofree char *account_id = NULL;
+  g_autofree char *expires_at = NULL;
+  g_autofree char *token = NULL;
+  JsonObject *object;
+  JsonNode *username, *password;
+  gint64 wait;
+
+  if (body == NULL)
+    return respond_gerror (msg, error);
+  if (!JSON_NODE_HOLDS_OBJECT (body))
+    return respond_error (msg, YP_SERVER_ERROR_WRONG_TYPE, "The request must be an object.");
+  object = json_node_get_object (body);
+  username = json_object_get_member (object, "username");
+  password = json_object_get_member (object, "password");
+  {
+    g_autoptr(GList) members = json_object_get_members (object);
+
+    for (GList *l = members; l; l = l->next)
+      if (!g_strv_contains (keys, l->data))
+        return respond_error (msg, YP_SERVER_ERROR_UNKNOWN_FIELD,
+                              "A sign-in has only “username” and “password”.");
+  }
+  if (username == NULL || password == NULL ||
+      !JSON_NODE_HOLDS_VALUE (username) || json_node_get_value_type (username) != G_TYPE_STRING ||
+      !JSON_NODE_HOLDS_VALUE (password) || json_node_get_value_type (password) != G_TYPE_STRING)
+    return respond_error (msg, YP_SERVER_ERROR_WRONG_TYPE,
+                          "“username” and “password” must be strings.");
+  if (strlen (json_node_get_string (username)) > 100 ||
+      strlen (json_node_get_string (password)) > 1024)
+    return respond_error (msg, YP_SERVER_ERROR_INVALID_VALUE, "The user name or password is too long.");
+
+  /* Repeated failures for one user name, or from one address, wait out the window. */
+  user_key = g_strdup_printf ("user:%s", json_node_get_string (username));
+  ip_key = g_strdup_printf ("ip:%s", soup_server_message_get_remote_host (msg) ?: "?");
+  wait = MAX (rate_limited (self, user_key, self->limits.login_max_failures),
+              rate_limited (self, ip_key, self->limits.login_max_failures * 4));
+  if (wait > 0)
+    {
+      g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, wait);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", seconds);
+      yp_server_store_audit (self->store, NULL, "sign_in_rate_limited", "account", NULL, NULL,
+                             json_node_get_string (username));
+      return respond_error (msg, YP_SERVER_ERROR_RATE_LIMITED,
+                            "Too many failed sign-ins; try again later.");
+    }
+
+  token = yp_server_store_sign_in (self->store, json_node_get_string (username),
+                                   json_node_get_string (password),
+                                   self->limits.token_lifetime, &account_id, &expires_at, &error);
+  if (token == NULL)
+    {
+      if (g_error_matches (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INVALID_CREDENTIALS))
+        {
+          record_failure (self, user_key);
+          record_failure (self, ip_key);
+          yp_server_store_audit (self->store, NULL, "sign_in_failed", "account", NULL, NULL,
+                                 json_node_get_string (username));
+        }
+      return respond_gerror (msg, error);
+    }
+  g_hash_table_remove (self->failures, user_key);
+
+  reply = json_object_new ();
+  json_object_set_string_member (reply, "token", token);
+  json_object_set_string_member (reply, "token_type", "Bearer");
+  json_object_set_string_member (reply, "expires_at", expires_at);
+  json_object_set_string_member (reply, "account_id", account_id);
+  json_object_set_string_member (reply, "epoch", yp_server_store_get_epoch (self->store));
+  node = json_node_init_object (json_node_alloc (), reply);
+  respond_json (msg, 200, node);
+  *out_account = g_steal_pointer (&account_id);
+}
+
+static void
+handle_session_delete (YpServer          *self,
+                       SoupServerMessage *msg,
+                       char             **out_account)
+{
+  g_autofree char *token = bearer_token (msg);
+  g_autoptr(GError) error = NULL;
+
+  if ((*out_account = authenticate (self, msg, NULL)) == NULL)
+    return;
+  if (!yp_server_store_sign_out (self->store, token, &error))
+    return respond_gerror (msg, error);
+  yp_server_store_audit (self->store, *out_account, "sign_out", NULL, NULL, NULL, NULL);
+  soup_server_message_set_status (msg, 204, NULL);
+}
+
+static void
+handle_sync (YpServer          *self,
+             SoupServerMessage *msg,
+             char             **out_account)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) response = NULL;
+  gboolean is_admin = FALSE;
+
+  if ((*out_account = authenticate (self, msg, &is_admin)) == NULL)
+    return;
+  if (is_admin)
+    return respond_error (msg, YP_SERVER_ERROR_FORBIDDEN,
+                          "Administrator accounts see no client data.");
+  if ((body = read_json_body (self, msg, &error)) == NULL)
+    return respond_gerror (msg, error);
+  if ((response = yp_server_store_sync (self->store, *out_account, body, &error)) == NULL)
+    return respond_gerror (msg, error);
+  respond_json (msg, 200, response);
+}
+
+static gboolean
+is_sha256_hex (const char *text)
+{
+  gsize n = 0;
+
+  for (const char *p = text; *p; p++, n++)
+    if (!g_ascii_isxdigit (*p) || g_ascii_isupper (*p))
+      return FALSE;
+  return n == 64;
+}
+
+static void
+handle_blob (YpServer          *self,
+             SoupServerMessage *msg,
+             const char        *sha256,
+             char             **out_account)
+{
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(GError) error = NULL;
+  gboolean is_admin = FALSE;
+
+  if (!g_str_equal (method, "GET") && !g_str_equal (method, "PUT"))
+    return respond_error (msg, YP_SERVER_ERROR_METHOD_NOT_ALLOWED, "Use GET or PUT.");
+  if (!is_sha256_hex (sha256))
+    return respond_error (msg, YP_SERVER_ERROR_INVALID_VALUE,
+                          "A blob address is its SHA-256 in 64 lower-case hexadecimal digits.");
+  if ((*out_account = authenticate (self, msg, &is_admin)) == NULL)
+    return;
+  if (is_admin)
+    return respond_error (msg, YP_SERVER_ERROR_FORBIDDEN,
+                          "Administrator accounts see no client data.");
+
+  if (g_str_equal (method, "GET"))
+    {
+      g_autoptr(GBytes) data = yp_server_store_get_blob (self->store, *out_account, sha256,
+                                                         &error);
+      gsize size;
+      gconstpointer bytes;
+
+      if (data == NULL)
+        return respond_gerror (msg, error);
+      bytes = g_bytes_get_data (data, &size);
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
+                                        bytes, size);
+    }
+  else
+    {
+      g_autoptr(GBytes) data =
+        soup_message_body_flatten (soup_server_message_get_request_body (msg));
+      g_autoptr(JsonObject) reply = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+      gboolean created = FALSE;
+
+      if (g_bytes_get_size (data) > YP_SERVER_MAX_BLOB_SIZE)
+        return respond_error (msg, YP_SERVER_ERROR_TOO_LARGE, "The attachment is too large.");
+      if (!yp_server_store_put_blob (self->store, *out_account, sha256, data, &created, &error))
+        return respond_gerror (msg, error);
+      json_object_set_string_member (reply, "sha256", sha256);
+      json_object_set_int_member (reply, "size", (gint64) g_bytes_get_size (data));
+      node = json_node_init_object (json_node_alloc (), reply);
+      respond_json (msg, created ? 201 : 200, node);
+    }
+}
+
+static void
+handler (SoupServer        *server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  YpServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  g_autofree char *account = NULL;
+
+  if (g_str_equal (path, "/api/v1/session"))
+    {
+      if (g_str_equal (method, "POST"))
+        handle_session_post (self, msg, &account);
+      else if (g_str_equal (method, "DELETE"))
+        handle_session_delete (self, msg, &account);
+      else
+        respond_error (msg, YP_SERVER_ERROR_METHOD_NOT_ALLOWED, "Use POST or DELETE.");
+    }
+  else if (g_str_equal (path, "/api/v1/sync"))
+    {
+      if (g_str_equal (method, "POST"))
+        handle_sync (self, msg, &account);
+      else
+        respond_error (msg, YP_SERVER_ERROR_METHOD_NOT_ALLOWED, "Use POST.");
+    }
+  else if (is_blob_path (path))
+    handle_blob (self, msg, path + strlen ("/api/v1/blobs/"), &account);
+  else
+    respond_error (msg, YP_SERVER_ERROR_NOT_FOUND, "There is no such address.");
+  log_request (msg, account, NULL);
+}
+
+/* ---- set-up -------------------------------------------------------------------------------- */
+
+YpServer *
+yp_server_new (YpServerStore        *store,
+               const YpServerLimits *limits)
+{
+  YpServer *self;
+
+  g_return_val_if_fail (YP_IS_SERVER_STORE (store), NULL);
+  g_return_val_if_fail (limits != NULL, NULL);
+
+  self = g_object_new (YP_TYPE_SERVER, NULL);
+  self->store = g_object_ref (store);
+  self->limits = *limits;
+  return self;
+}
+
+gboolean
+yp_server_address_allowed (const char  *address,
+                           gboolean     tls,
+                           GError     **error)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address."), address);
+      return FALSE;
+    }
+  if (!tls && !g_inet_address_get_is_loopback (inet))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   _("Refusing plain HTTP on %s: configure tls_certificate and tls_key, or"
+                     " listen on 127.0.0.1 behind a TLS proxy."), address);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+yp_server_listen (YpServer    *self,
+                  const char  *address,
+                  guint        port,
+                  const char  *tls_certificate,
+                  const char  *tls_key,
+                  guint       *out_port,
+                  GError     **error)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  gboolean tls = tls_certificate != NULL && tls_key != NULL;
+  GSList *listeners;
+
+  g_return_val_if_fail (YP_IS_SERVER (self), FALSE);
+
+  if (!yp_server_address_allowed (address, tls, error))
+    return FALSE;
+  if (tls && (certificate = g_tls_certificate_new_from_files (tls_certificate, tls_key,
+                                                              error)) == NULL)
+    return FALSE;
+
+  self->soup = soup_server_new ("server-header", "yhteispolku-server",
+                                "tls-certificate", certificate,
+                                NULL);
+  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
+  soup_server_add_handler (self->soup, NULL, handler, self, NULL);
+
+  inet = g_inet_address_new_from_string (address);
+  socket_address = g_inet_socket_address_new (inet, (guint16) port);
+  if (!soup_server_listen (self->soup, socket_address,
+                           tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+    return FALSE;
+
+  listeners = soup_server_get_listeners (self->soup);
+  if (out_port && listeners)
+    {
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, NULL);
+
+      *out_port = local ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+    }
+  g_slist_free (listeners);
+  return TRUE;
+}
