@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
+#include <locale.h>
 #include <glib/gstdio.h>
 
 #include "yp-client-editor.h"
@@ -372,16 +374,69 @@ test_edit_saves_each_field (Fixture *f, gconstpointer data)
   g_assert_cmpstr (outbox, ==, "2");
 }
 
+/* Every page of the guidance space is there for the chosen client, built when first shown,
+ * and follows the client when another is chosen; Alt+N switches pages. */
+static void
+test_guidance_space_pages (Fixture *f, gconstpointer data)
+{
+  static const char *pages[] = {
+    "stage-map", "plan", "participants", "follow-ups", "messages",
+  };
+  g_autofree char *db = g_build_filename (f->dir, "yhteispolku.db", NULL);
+  g_autofree char *aino = yp_test_sql_text (db, "SELECT id FROM clients WHERE last_name = 'Virtanen'");
+  g_autofree char *bertil = yp_test_sql_text (db, "SELECT id FROM clients WHERE last_name = 'Lindqvist'");
+  YpClientView *view = YP_CLIENT_VIEW (yp_window_get_client_view (f->window));
+
+  yp_window_show_client (f->window, aino);
+  screenshot (f, GTK_WIDGET (f->window), "page-details");
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autofree char *shown = NULL;
+      g_autofree char *shot = g_strdup_printf ("page-%s", pages[i]);
+      GtkWidget *page;
+
+      /* Alt+2 … Alt+6, as the shortcuts window says. */
+      gtk_widget_activate_action (GTK_WIDGET (view), "client.show-page", "s", pages[i]);
+      page = yp_client_view_get_page (view, pages[i]);
+      g_assert_nonnull (page);
+      g_assert_true (gtk_widget_get_mapped (page));
+      g_object_get (page, "client-id", &shown, NULL);
+      g_assert_cmpstr (shown, ==, aino);
+      screenshot (f, GTK_WIDGET (f->window), shot);
+    }
+
+  /* Choosing another client: every built page follows, the page stays. */
+  yp_window_show_client (f->window, bertil);
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autofree char *shown = NULL;
+
+      g_object_get (yp_client_view_get_page (view, pages[i]), "client-id", &shown, NULL);
+      g_assert_cmpstr (shown, ==, bertil);
+    }
+  g_assert_true (gtk_widget_get_mapped (yp_client_view_get_page (view, "messages")));
+}
+
 int
 main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* For looking at the pages in Finnish or Swedish: YP_LOCALEDIR=<dir with fi/LC_MESSAGES>. */
+  if (g_getenv ("YP_LOCALEDIR") != NULL)
+    {
+      /* gtk_test_init() leaves the C locale, in which gettext ignores LANGUAGE. */
+      setlocale (LC_ALL, "C.UTF-8");
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("YP_LOCALEDIR"));
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+    }
 
 #define ADD(name, data, func) g_test_add ("/window/" name, Fixture, data, setup, func, teardown)
   ADD ("search-as-you-type", NULL, test_search_as_you_type);
   ADD ("first-run-profile", "empty", test_first_run_profile);
   ADD ("new-client-keeps-text", NULL, test_new_client_keeps_text_on_error);
   ADD ("edit-saves-each-field", NULL, test_edit_saves_each_field);
+  ADD ("guidance-space-pages", NULL, test_guidance_space_pages);
   return g_test_run ();
 }
