@@ -131,9 +131,19 @@ yp_client_view_set_client_id (YpClientView *self,
 
   if (client_id != NULL && self->editor == NULL)
     {
-      /* Built when the first client is opened: a start-up shows only the list. */
+      /* Built when the first client is opened: a start-up shows only the list. The other
+       * pages get an empty bin each now, and their content when first shown. */
       self->editor = YP_CLIENT_EDITOR (yp_client_editor_new (self->store));
       adw_bin_set_child (self->details_bin, GTK_WIDGET (self->editor));
+      for (guint i = 0; i < N_PAGES; i++)
+        {
+          AdwViewStackPage *page;
+
+          self->page_bins[i] = ADW_BIN (adw_bin_new ());
+          page = adw_view_stack_add_titled (self->pages, GTK_WIDGET (self->page_bins[i]),
+                                            page_infos[i].name, _(page_infos[i].title));
+          adw_view_stack_page_set_icon_name (page, page_infos[i].icon_name);
+        }
     }
 
   if (client_id != NULL)
@@ -178,7 +188,7 @@ static void
 ensure_page (YpClientView *self,
              int           i)
 {
-  if (i < 0 || self->page_widgets[i] != NULL)
+  if (i < 0 || self->page_widgets[i] != NULL || self->page_bins[i] == NULL)
     return;
   self->page_widgets[i] = page_infos[i].create (self->store);
   adw_bin_set_child (self->page_bins[i], self->page_widgets[i]);
@@ -245,15 +255,6 @@ yp_client_view_constructed (GObject *object)
 
   g_signal_connect_object (self->store, "changed", G_CALLBACK (on_store_changed), self, 0);
 
-  for (guint i = 0; i < N_PAGES; i++)
-    {
-      AdwViewStackPage *page;
-
-      self->page_bins[i] = ADW_BIN (adw_bin_new ());
-      page = adw_view_stack_add_titled (self->pages, GTK_WIDGET (self->page_bins[i]),
-                                        page_infos[i].name, _(page_infos[i].title));
-      adw_view_stack_page_set_icon_name (page, page_infos[i].icon_name);
-    }
   g_signal_connect_object (self->pages, "notify::visible-child-name",
                            G_CALLBACK (on_visible_page_changed), self, 0);
 }

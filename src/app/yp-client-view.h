@@ -16,7 +16,8 @@ void        yp_client_view_set_client_id (YpClientView *self,
                                           const char   *client_id);
 const char *yp_client_view_get_client_id (YpClientView *self);
 /* A page of the guidance space by name ("stage-map", "plan", "participants", "follow-ups",
- * "messages"), built if it was not yet; NULL for an unknown name. */
+ * "messages"), built if it was not yet; NULL for an unknown name or before a client was
+ * shown. */
 GtkWidget  *yp_client_view_get_page      (YpClientView *self,
                                           const char   *name);
 /* Shows a page ("details" or one of the above). */
