@@ -12,6 +12,7 @@
 #include "yp-follow-ups.h"
 #include "yp-follow-ups-view.h"
 #include "yp-test-util.h"
+#include "yp-ui-test-util.h"
 #include "yp-util.h"
 
 typedef struct
@@ -73,47 +74,6 @@ is_action_row_with_subtitle (GtkWidget *w, gconstpointer text)
          && strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (w)) ?: "", text) != NULL;
 }
 
-static void
-flush (void)
-{
-  for (int i = 0; i < 10; i++)
-    while (g_main_context_iteration (NULL, FALSE));
-}
-
-/* With YP_SCREENSHOT_DIR set, writes a PNG of @widget's window to look at. */
-static void
-screenshot (GtkWidget *widget, const char *name)
-{
-  const char *dir = g_getenv ("YP_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int w, h;
-
-  if (dir == NULL)
-    return;
-  /* Let a frame be drawn: the paintable shows what was last drawn. */
-  for (int i = 0; i < 50; i++)
-    {
-      flush ();
-      g_usleep (10000);
-    }
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  path = g_strdup_printf ("%s/follow-ups-%s-%s.png", dir, name, g_getenv ("LANGUAGE") ?: "default");
-  gdk_texture_save_to_png (texture, path);
-}
-
 /* A shown toplevel: a dialog with @title, or (title NULL) a message dialog. */
 static GtkWidget *
 find_dialog (const char *title)
@@ -140,7 +100,7 @@ click (GtkWidget *root, const char *label)
 
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
-  flush ();
+  yp_ui_test_flush (100);
 }
 
 static void
@@ -161,14 +121,14 @@ setup (Fixture *f, gconstpointer data)
   adw_window_set_content (ADW_WINDOW (f->window), f->view);
   gtk_window_set_default_size (f->window, 800, 700);
   gtk_window_present (f->window);
-  flush ();
+  yp_ui_test_flush (100);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
   gtk_window_destroy (f->window);
-  flush ();
+  yp_ui_test_flush (100);
   g_clear_object (&f->store);
   yp_test_rm_rf (f->dir);
   g_free (f->dir);
@@ -184,7 +144,7 @@ test_schedule (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) list = NULL;
 
   g_assert_true (gtk_widget_activate_action (f->view, "follow-ups.schedule", NULL));
-  flush ();
+  yp_ui_test_flush (100);
   dialog = find_dialog ("Schedule a Follow-up");
   g_assert_nonnull (dialog);
   date_row = find (dialog, is_row_titled, "Date");
@@ -210,7 +170,7 @@ test_schedule (Fixture *f, gconstpointer data)
   g_assert_cmpstr (yp_record_get_string (list->pdata[0], "due_on"), ==, today);
   g_assert_cmpstr (yp_record_get_string (list->pdata[0], "assignee_id"), ==,
                    yp_store_get_me_id (f->store));
-  flush ();
+  yp_ui_test_flush (100);
   /* The page shows it: the home visit, today, who makes it. */
   g_assert_nonnull (find (f->view, is_action_row_with_subtitle, "Due today"));
   g_assert_nonnull (find (f->view, is_action_row_with_subtitle, "Sari Koskinen"));
@@ -234,12 +194,12 @@ test_record_with_who5 (Fixture *f, gconstpointer data)
   }
   fu = yp_follow_ups_schedule (f->store, f->client_id, "phone", yesterday, NULL, &error);
   g_assert_no_error (error);
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_nonnull (find (f->view, is_action_row_with_subtitle, "Overdue by 1 day"));
 
   g_assert_true (gtk_widget_activate_action (f->view, "follow-ups.record", "s",
                                              yp_record_get_id (fu)));
-  flush ();
+  yp_ui_test_flush (100);
   dialog = find_dialog ("Record the Contact");
   g_assert_nonnull (dialog);
   score_row = find (dialog, is_row_titled, "Wellbeing score");
@@ -275,7 +235,7 @@ test_record_with_who5 (Fixture *f, gconstpointer data)
   adw_combo_row_set_selected (ADW_COMBO_ROW (find (dialog, is_row_titled, yp_who5_item (4))),
                               6 - answers[4]);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (score_row)), ==, "60 / 100");
-  screenshot (dialog, "record-dialog");
+  yp_ui_test_screenshot (dialog, "record-dialog");
 
   click (dialog, "_Save");
   g_assert_false (gtk_widget_get_visible (dialog));
@@ -286,10 +246,10 @@ test_record_with_who5 (Fixture *f, gconstpointer data)
   g_assert_cmpint (yp_follow_up_get_who5_score (saved), ==, 60);
   g_assert_cmpstr (yp_record_get_string (saved, "notes"), ==,
                    "Pärjää, mutta yöt ovat levottomia.");
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_nonnull (find (f->view, is_action_row_with_subtitle, "wellbeing 60/100"));
   g_assert_null (find (f->view, is_action_row_with_subtitle, "Overdue"));
-  screenshot (f->view, "page");
+  yp_ui_test_screenshot (f->view, "page");
 }
 
 static void
@@ -301,7 +261,7 @@ test_end_relationship (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
 
   g_assert_true (gtk_widget_activate_action (f->view, "follow-ups.end", NULL));
-  flush ();
+  yp_ui_test_flush (100);
   dialog = find_dialog ("End the Client Relationship");
   g_assert_nonnull (dialog);
   adw_combo_row_set_selected (ADW_COMBO_ROW (find (dialog, is_row_titled, "Reason")), 1);
@@ -323,7 +283,7 @@ test_end_relationship (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (confirm)),
                             "Aino Virtanen moves to the Ended list"));
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (confirm), "end");
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_false (gtk_widget_get_visible (dialog));
 
   client = yp_store_get (f->store, yp_schema_lookup ("client"), f->client_id, NULL);

@@ -15,6 +15,7 @@
 #include "yp-messages.h"
 #include "yp-messages-view.h"
 #include "yp-test-util.h"
+#include "yp-ui-test-util.h"
 
 typedef struct
 {
@@ -274,42 +275,6 @@ add_item_at (Fixture *f, const char *body, const char *when)
   g_assert_no_error (error);
 }
 
-/* With YP_SCREENSHOT_DIR set, writes a PNG of the page to look at. */
-static void
-screenshot (Fixture *f, const char *name)
-{
-  const char *dir = g_getenv ("YP_SCREENSHOT_DIR");
-  GtkWidget *widget = GTK_WIDGET (f->window);
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int w, h;
-
-  if (dir == NULL)
-    return;
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  /* The window's last frame is only there once a pending redraw has happened. */
-  for (int i = 0; i < 100 && node == NULL; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE));
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-      if (node == NULL)
-        g_usleep (10000);
-    }
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
-  path = g_strdup_printf ("%s/messages-%s-%s.png", dir, name, g_getenv ("LANGUAGE") ?: "default");
-  gdk_texture_save_to_png (texture, path);
-}
-
 /* ---- tests ----------------------------------------------------------------------------- */
 
 static void
@@ -321,7 +286,7 @@ test_send (Fixture *f, gconstpointer data)
 
   show_view (f);
   g_assert_cmpstr (page_name (f), ==, "empty");
-  screenshot (f, "empty");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "empty");
   /* Nothing typed: Send is greyed out and does nothing. */
   g_assert_false (send_button_sensitive (f));
   gtk_widget_activate_action (GTK_WIDGET (f->view), "messages.send", NULL);
@@ -397,7 +362,7 @@ test_history_window (Fixture *f, gconstpointer data)
   g_assert_true (wait_until (f, shows_messages, "Uusi viesti"));
   note = yp_messages_view_get_history_note (f->view);
   g_assert_cmpstr (note, ==, "You see messages from 1.2.2026 on, as the client agreed.");
-  screenshot (f, "history");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "history");
 
   /* The client agrees to show everything: the old message appears, the note goes. */
   set_my_access (f, "everything", NULL);
@@ -485,7 +450,7 @@ test_attach (Fixture *f, gconstpointer data)
   }
   g_assert_null (yp_messages_view_get_error (f->view));
   type_text (f, "Seuraava viesti kesken");
-  screenshot (f, "attach");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "attach");
 }
 
 int

@@ -13,6 +13,7 @@
 #include "yp-participants.h"
 #include "yp-participants-view.h"
 #include "yp-test-util.h"
+#include "yp-ui-test-util.h"
 #include "yp-util.h"
 
 typedef struct
@@ -24,43 +25,6 @@ typedef struct
   GtkWindow          *window;
   YpParticipantsView *view;
 } Fixture;
-
-static void
-screenshot (GtkWidget *widget, const char *name)
-{
-  const char *dir = g_getenv ("YP_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int w, h;
-
-  if (dir == NULL)
-    return;
-  for (int i = 0; i < 50; i++)
-    g_main_context_iteration (NULL, FALSE);
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  path = g_strdup_printf ("%s/participants-%s-%s.png", dir, name,
-                          g_getenv ("LANGUAGE") ?: "default");
-  gdk_texture_save_to_png (texture, path);
-}
-
-static void
-flush (void)
-{
-  for (int i = 0; i < 20; i++)
-    while (g_main_context_iteration (NULL, FALSE));
-}
 
 static void
 setup (Fixture *f, gconstpointer data)
@@ -87,14 +51,14 @@ setup (Fixture *f, gconstpointer data)
   gtk_window_set_child (f->window, GTK_WIDGET (f->view));
   yp_participants_view_set_client_id (f->view, f->client_id);
   gtk_window_present (f->window);
-  flush ();
+  yp_ui_test_flush (100);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
   gtk_window_destroy (f->window);
-  flush ();
+  yp_ui_test_flush (100);
   g_clear_object (&f->store);
   yp_test_rm_rf (f->dir);
   g_free (f->dir);
@@ -163,7 +127,7 @@ wait_for_dialog (Fixture *f)
   for (int i = 0; i < 100 && yp_participants_view_get_dialog (f->view) == NULL; i++)
     g_main_context_iteration (NULL, FALSE);
   g_assert_nonnull (yp_participants_view_get_dialog (f->view));
-  flush ();
+  yp_ui_test_flush (100);
   return yp_participants_view_get_dialog (f->view);
 }
 
@@ -176,7 +140,7 @@ wait_dialog_gone (Fixture *f)
       g_usleep (5000);
     }
   g_assert_null (yp_participants_view_get_dialog (f->view));
-  flush ();
+  yp_ui_test_flush (100);
 }
 
 static guint
@@ -210,7 +174,7 @@ test_invite_consent_remove (Fixture *f, gconstpointer data)
   g_assert_nonnull (button);
   g_assert_false (gtk_widget_is_sensitive (button));
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (button), "cannot be removed"));
-  screenshot (GTK_WIDGET (f->window), "start");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "start");
 
   /* Invite Matti from the directory, found by searching. */
   button = find_widget (GTK_WIDGET (f->view), GTK_TYPE_BUTTON, "Invite an Expert");
@@ -243,7 +207,7 @@ test_invite_consent_remove (Fixture *f, gconstpointer data)
   g_assert_nonnull (chosen);
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (chosen)), who));
   g_assert_true (gtk_widget_is_sensitive (button));
-  screenshot (GTK_WIDGET (dialog), "invite");
+  yp_ui_test_screenshot (GTK_WIDGET (dialog), "invite");
   g_signal_emit_by_name (button, "clicked");
   wait_dialog_gone (f);
 
@@ -253,7 +217,7 @@ test_invite_consent_remove (Fixture *f, gconstpointer data)
                                                 "consent"));
   g_assert_cmpstr (g_object_get_data (G_OBJECT (row), "state"), ==, "invited");
   g_assert_nonnull (find_widget (row, GTK_TYPE_BUTTON, "Declined"));
-  screenshot (GTK_WIDGET (f->window), "invited");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "invited");
 
   /* The client agrees by phone, from now on. */
   button = find_widget (row, GTK_TYPE_BUTTON, "Record the Client's _Consent");
@@ -268,7 +232,7 @@ test_invite_consent_remove (Fixture *f, gconstpointer data)
   g_assert_true (gtk_check_button_get_active (
                    GTK_CHECK_BUTTON (find_widget (GTK_WIDGET (dialog), GTK_TYPE_CHECK_BUTTON,
                                                   NULL))));
-  screenshot (GTK_WIDGET (dialog), "consent");
+  yp_ui_test_screenshot (GTK_WIDGET (dialog), "consent");
   g_signal_emit_by_name (find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, "_Record Consent"),
                          "clicked");
   wait_dialog_gone (f);
@@ -278,7 +242,7 @@ test_invite_consent_remove (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (row_subtitle (row), "Member · Joined"));
   g_assert_nonnull (strstr (row_subtitle (row), since));
   g_assert_true (yp_participants_is_active (f->store, f->client_id, f->matti));
-  screenshot (GTK_WIDGET (f->window), "joined");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "joined");
 
   /* Remove access at the client's wish: a reason is required. */
   button = find_widget (row, GTK_TYPE_BUTTON, "Remove Access");
@@ -296,7 +260,7 @@ test_invite_consent_remove (Fixture *f, gconstpointer data)
   gtk_editable_set_text (GTK_EDITABLE (reason), "Asiakkaan toiveesta");
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog),
                                                           "remove"));
-  screenshot (GTK_WIDGET (dialog), "remove");
+  yp_ui_test_screenshot (GTK_WIDGET (dialog), "remove");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "remove");
   wait_dialog_gone (f);
 
@@ -324,7 +288,7 @@ test_invite_consent_remove (Fixture *f, gconstpointer data)
     g_assert_nonnull (removed);
     g_assert_true (started < invited && invited < consented && consented < removed);
   }
-  screenshot (GTK_WIDGET (f->window), "removed");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "removed");
 }
 
 static void
@@ -346,7 +310,7 @@ test_add_missing_expert_keeps_text (Fixture *f, gconstpointer data)
   gtk_editable_set_text (GTK_EDITABLE (name), "Matti Virtanen");
   gtk_editable_set_text (GTK_EDITABLE (org), "Lahden kaupunki");
   g_signal_emit_by_name (button, "clicked");
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_nonnull (yp_participants_view_get_dialog (f->view));
   error = find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "already in the directory");
   g_assert_nonnull (error);
@@ -391,7 +355,7 @@ test_member_may_not_manage (Fixture *f, gconstpointer data)
   view = yp_participants_view_new (as_matti);
   gtk_window_set_child (f->window, view);
   yp_participants_view_set_client_id (YP_PARTICIPANTS_VIEW (view), f->client_id);
-  flush ();
+  yp_ui_test_flush (100);
   button = find_widget (view, GTK_TYPE_BUTTON, "Invite an Expert");
   g_assert_false (gtk_widget_is_sensitive (button));
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (button), "coordinator"));
@@ -399,7 +363,7 @@ test_member_may_not_manage (Fixture *f, gconstpointer data)
   g_assert_false (gtk_widget_is_sensitive (button));
   g_assert_nonnull (gtk_widget_get_tooltip_text (button));
   gtk_window_set_child (f->window, NULL);
-  flush ();
+  yp_ui_test_flush (100);
 }
 
 int

@@ -9,6 +9,7 @@
 #include "yp-plan-view.h"
 #include "yp-plan.h"
 #include "yp-test-util.h"
+#include "yp-ui-test-util.h"
 
 typedef struct
 {
@@ -18,12 +19,6 @@ typedef struct
   GtkWindow  *window;
   YpPlanView *view;
 } Fixture;
-
-static void
-flush (void)
-{
-  for (int i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++);
-}
 
 static void
 setup (Fixture *f, gconstpointer data)
@@ -43,50 +38,20 @@ setup (Fixture *f, gconstpointer data)
   gtk_window_set_child (f->window, GTK_WIDGET (f->view));
   gtk_window_present (f->window);
   yp_plan_view_set_client_id (f->view, f->client_id);
-  flush ();
+  yp_ui_test_flush (100);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
   gtk_window_destroy (f->window);
-  flush ();
+  yp_ui_test_flush (100);
   g_clear_object (&f->store);
   yp_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->client_id);
 }
 
-
-/* With YP_SCREENSHOT_DIR set, writes a PNG of @widget to look at. */
-static void
-screenshot (GtkWidget *widget, const char *name)
-{
-  const char *dir = g_getenv ("YP_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int w, h;
-
-  if (dir == NULL)
-    return;
-  for (int i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  path = g_strdup_printf ("%s/%s-%s.png", dir, name, g_getenv ("LANGUAGE") ?: "default");
-  gdk_texture_save_to_png (texture, path);
-}
 
 static char *
 sql (Fixture *f, const char *query)
@@ -151,7 +116,7 @@ add_entry (Fixture *f, const char *section, const char *text)
                                    "Add "));
   gtk_editable_set_text (GTK_EDITABLE (add), text);
   g_signal_emit_by_name (add, "apply");
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (add)), ==, "");
 }
 
@@ -177,7 +142,7 @@ agree (Fixture *f, const char *method_label, const char *review)
   gtk_editable_set_text (GTK_EDITABLE (entry), review);
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, "agree"));
   adw_message_dialog_response (dialog, "agree");
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_null (yp_plan_view_get_agree_dialog (f->view));
 }
 
@@ -209,14 +174,14 @@ test_entries_agree_compare (Fixture *f, gconstpointer data)
                    "Haluan käydä itse kaupassa");
   gtk_editable_set_text (GTK_EDITABLE (goal_row), "");
   g_signal_emit_by_name (goal_row, "apply");
-  flush ();
+  yp_ui_test_flush (100);
   /* An empty entry is refused and what is stored stays. */
   g_free (value);
   value = sql (f, "SELECT text FROM plan_entries WHERE section = 'goal'");
   g_assert_cmpstr (value, ==, "Haluan käydä itse kaupassa");
   gtk_editable_set_text (GTK_EDITABLE (goal_row), "Haluan käydä itse kaupassa kerran viikossa");
   g_signal_emit_by_name (goal_row, "apply");
-  flush ();
+  yp_ui_test_flush (100);
   g_free (value);
   value = sql (f, "SELECT text FROM plan_entries WHERE section = 'goal'");
   g_assert_cmpstr (value, ==, "Haluan käydä itse kaupassa kerran viikossa");
@@ -247,7 +212,7 @@ test_entries_agree_compare (Fixture *f, gconstpointer data)
   gtk_editable_set_text (GTK_EDITABLE (due), "15.12.2026");
   g_signal_emit_by_name (due, "apply");
   adw_combo_row_set_selected (ADW_COMBO_ROW (find_in (action_row, ADW_TYPE_COMBO_ROW, NULL)), 1);
-  flush ();
+  yp_ui_test_flush (100);
   g_free (value);
   value = sql (f, "SELECT responsible || '|' || due_on || '|' || action_status"
                   " FROM plan_entries WHERE section = 'action'");
@@ -266,14 +231,14 @@ test_entries_agree_compare (Fixture *f, gconstpointer data)
   /* Compare the two: tick both. */
   /* With fewer than two ticked, Compare does nothing. */
   gtk_widget_activate_action (GTK_WIDGET (f->view), "plan.compare", NULL);
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_cmpuint (n_rows (changes), ==, 0);
   for (guint i = 0; i < 2; i++)
     gtk_check_button_set_active (
       GTK_CHECK_BUTTON (find_in (GTK_WIDGET (gtk_list_box_get_row_at_index (versions, i)),
                                  GTK_TYPE_CHECK_BUTTON, NULL)), TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "plan.compare", NULL));
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_cmpuint (n_rows (changes), ==, 3);
   {
     g_autoptr(GString) all = g_string_new (NULL);
@@ -287,7 +252,7 @@ test_entries_agree_compare (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (all->str, "Changed: Kauppakassipalvelu"));
   }
 
-  screenshot (GTK_WIDGET (f->window), "plan-view");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "plan-view");
   /* Removing an entry is a tombstone, and its row goes. */
   {
     GtkWidget *remove = find_remove_button (GTK_WIDGET (gtk_list_box_get_row_at_index (goals, 1)));
@@ -295,7 +260,7 @@ test_entries_agree_compare (Fixture *f, gconstpointer data)
     g_assert_nonnull (remove);
     g_signal_emit_by_name (remove, "clicked");
   }
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_cmpuint (n_rows (goals), ==, 2);
   g_free (value);
   value = sql (f, "SELECT count(*) FROM plan_entries WHERE deleted = 1");
@@ -315,7 +280,7 @@ test_review_overdue (Fixture *f, gconstpointer data)
   g_assert_nonnull (review_row);
   gtk_editable_set_text (GTK_EDITABLE (review_row), "31.1.2020");
   g_signal_emit_by_name (review_row, "apply");
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_cmpstr (yp_plan_view_get_review_text (f->view), ==,
                    "⚠ Review overdue since 31.1.2020");
 
@@ -327,7 +292,7 @@ test_review_overdue (Fixture *f, gconstpointer data)
 
   gtk_editable_set_text (GTK_EDITABLE (review_row), "1.1.2999");
   g_signal_emit_by_name (review_row, "apply");
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_cmpstr (yp_plan_view_get_review_text (f->view), ==, "Next review 1.1.2999");
 }
 

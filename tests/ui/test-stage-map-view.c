@@ -8,6 +8,7 @@
 #include "yp-stage-map-view.h"
 #include "yp-stages.h"
 #include "yp-test-util.h"
+#include "yp-ui-test-util.h"
 
 typedef struct
 {
@@ -17,12 +18,6 @@ typedef struct
   GtkWindow      *window;
   YpStageMapView *view;
 } Fixture;
-
-static void
-flush (void)
-{
-  for (int i = 0; i < 50 && g_main_context_iteration (NULL, FALSE); i++);
-}
 
 static void
 setup (Fixture *f, gconstpointer data)
@@ -41,50 +36,20 @@ setup (Fixture *f, gconstpointer data)
   gtk_window_set_child (f->window, GTK_WIDGET (f->view));
   gtk_window_present (f->window);
   yp_stage_map_view_set_client_id (f->view, f->client_id);
-  flush ();
+  yp_ui_test_flush (100);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
   gtk_window_destroy (f->window);
-  flush ();
+  yp_ui_test_flush (100);
   g_clear_object (&f->store);
   yp_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->client_id);
 }
 
-
-/* With YP_SCREENSHOT_DIR set, writes a PNG of @widget to look at. */
-static void
-screenshot (GtkWidget *widget, const char *name)
-{
-  const char *dir = g_getenv ("YP_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int w, h;
-
-  if (dir == NULL)
-    return;
-  for (int i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  path = g_strdup_printf ("%s/%s-%s.png", dir, name, g_getenv ("LANGUAGE") ?: "default");
-  gdk_texture_save_to_png (texture, path);
-}
 
 static char *
 sql (Fixture *f, const char *query)
@@ -116,7 +81,7 @@ test_path_and_advance (Fixture *f, gconstpointer data)
   g_assert_cmpstr (rows, ==, "0");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "stage-map.advance", NULL));
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_cmpstr (yp_stage_map_view_get_phase_description (f->view, 0), ==,
                    "Phase 1 of 7: Identification, done");
   g_assert_cmpstr (yp_stage_map_view_get_phase_description (f->view, 1), ==,
@@ -128,7 +93,7 @@ test_path_and_advance (Fixture *f, gconstpointer data)
   stage = sql (f, "SELECT stage FROM clients");
   g_assert_cmpstr (stage, ==, "2");
 
-  screenshot (GTK_WIDGET (f->window), "stage-map-view");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "stage-map-view");
   /* Ctrl+Enter inside the page advances too. */
   gtk_widget_grab_focus (yp_stage_map_view_get_phase_row (f->view, 1));
   {
@@ -140,7 +105,7 @@ test_path_and_advance (Fixture *f, gconstpointer data)
     (void) display;
     g_assert_true (gtk_widget_activate_action (focus, "stage-map.advance", NULL));
   }
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_cmpstr (yp_stage_map_view_get_phase_description (f->view, 2), ==,
                    "Phase 3 of 7: Holistic assessment, current");
 }
@@ -173,7 +138,7 @@ test_status_and_note (Fixture *f, gconstpointer data)
   g_assert_nonnull (note);
 
   adw_combo_row_set_selected (status, 1); /* Current */
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_cmpstr (yp_stage_map_view_get_phase_description (f->view, 0), ==,
                    "Phase 1 of 7: Identification, done");
   g_assert_cmpstr (yp_stage_map_view_get_phase_description (f->view, 1), ==,
@@ -183,7 +148,7 @@ test_status_and_note (Fixture *f, gconstpointer data)
 
   gtk_editable_set_text (GTK_EDITABLE (note), "Suostumus puhelimessa 3.3.");
   g_signal_emit_by_name (note, "apply");
-  flush ();
+  yp_ui_test_flush (100);
   /* Saved at once, with its outbox entry: nothing waits for a save button. */
   saved = sql (f, "SELECT note FROM stages WHERE phase_key = 'contact_consent'");
   g_assert_cmpstr (saved, ==, "Suostumus puhelimessa 3.3.");
@@ -198,7 +163,7 @@ test_last_phase (Fixture *f, gconstpointer data)
 {
   for (int i = 0; i < 7; i++)
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "stage-map.advance", NULL));
-  flush ();
+  yp_ui_test_flush (100);
   g_assert_cmpstr (yp_stage_map_view_get_phase_description (f->view, 6), ==,
                    "Phase 7 of 7: Closing, done");
   /* Nothing left to advance: the action is off, so the button is greyed out. */

@@ -17,6 +17,7 @@
 #include "yp-client-view.h"
 #include "yp-new-client-dialog.h"
 #include "yp-test-util.h"
+#include "yp-ui-test-util.h"
 #include "yp-window.h"
 
 typedef struct
@@ -60,35 +61,6 @@ wait_for_list (Fixture *f)
   g_signal_handler_disconnect (f->window, id);
   /* Let the list view create and draw its rows. */
   while (g_main_context_iteration (NULL, FALSE));
-}
-
-static void
-screenshot (Fixture *f, GtkWidget *widget, const char *name)
-{
-  const char *dir = g_getenv ("YP_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int w, h;
-
-  if (dir == NULL)
-    return;
-  for (int i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  path = g_strdup_printf ("%s/%s-%s.png", dir, name, g_getenv ("LANGUAGE") ?: "default");
-  gdk_texture_save_to_png (texture, path);
 }
 
 /* The entry row whose title starts with @title (the English UI), found as a screen reader
@@ -198,7 +170,7 @@ test_search_as_you_type (Fixture *f, gconstpointer data)
   g_assert_cmpstr (yp_window_get_page (f->window), ==, "main");
   /* "Mine" is the first view: my current clients, by last name (a before ä). */
   assert_list (f, "Bertil Lindqvist, Aila Mäkinen, Aino Virtanen");
-  screenshot (f, GTK_WIDGET (f->window), "list");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "list");
 
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "filter",
                                   g_variant_new_string ("all"));
@@ -214,7 +186,7 @@ test_search_as_you_type (Fixture *f, gconstpointer data)
   type_search (f, "zz");
   assert_list (f, "");
   g_assert_cmpstr (yp_window_get_list_state (f->window), ==, "no-results");
-  screenshot (f, GTK_WIDGET (f->window), "no-results");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "no-results");
 
   type_search (f, "vir");
   assert_list (f, "Aino Virtanen");
@@ -227,7 +199,7 @@ test_search_as_you_type (Fixture *f, gconstpointer data)
                                 " AND client_id = (SELECT id FROM clients"
                                 " WHERE last_name = 'Virtanen')");
   g_assert_cmpstr (views, ==, "1");
-  screenshot (f, GTK_WIDGET (f->window), "client");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "client");
 
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "filter",
                                   g_variant_new_string ("ended"));
@@ -242,7 +214,7 @@ test_first_run_profile (Fixture *f, gconstpointer data)
   g_autofree char *name = NULL;
 
   g_assert_cmpstr (yp_window_get_page (f->window), ==, "profile");
-  screenshot (f, GTK_WIDGET (f->window), "first-run");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "first-run");
   /* Ctrl+N does nothing before the profile exists. */
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-client", NULL);
   g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, 1);
@@ -301,7 +273,7 @@ test_new_client_keeps_text_on_error (Fixture *f, gconstpointer data)
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (first)), ==, "Helmi");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (date)), ==, "31.2.1950");
   g_assert_true (gtk_widget_has_css_class (last, "error"));
-  screenshot (f, GTK_WIDGET (dialog), "new-client-error");
+  yp_ui_test_screenshot (GTK_WIDGET (dialog), "new-client-error");
   g_assert_null (added);
 
   gtk_editable_set_text (GTK_EDITABLE (last), "Nieminen");
@@ -353,7 +325,7 @@ test_edit_saves_each_field (Fixture *f, gconstpointer data)
   g_signal_emit_by_name (phone_row, "apply");
   g_assert_nonnull (yp_client_editor_get_field_error (editor, "phone"));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (phone_row)), ==, "soita");
-  screenshot (f, GTK_WIDGET (f->window), "edit-error");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "edit-error");
 
   gtk_editable_set_text (GTK_EDITABLE (phone_row), "044 123 4567");
   g_signal_emit_by_name (phone_row, "apply");
@@ -388,7 +360,7 @@ test_guidance_space_pages (Fixture *f, gconstpointer data)
   YpClientView *view = YP_CLIENT_VIEW (yp_window_get_client_view (f->window));
 
   yp_window_show_client (f->window, aino);
-  screenshot (f, GTK_WIDGET (f->window), "page-details");
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "page-details");
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
     {
       g_autofree char *shown = NULL;
@@ -402,7 +374,7 @@ test_guidance_space_pages (Fixture *f, gconstpointer data)
       g_assert_true (gtk_widget_get_mapped (page));
       g_object_get (page, "client-id", &shown, NULL);
       g_assert_cmpstr (shown, ==, aino);
-      screenshot (f, GTK_WIDGET (f->window), shot);
+      yp_ui_test_screenshot (GTK_WIDGET (f->window), shot);
     }
 
   /* Choosing another client: every built page follows, the page stays. */
