@@ -51,6 +51,7 @@ typedef enum
   S_NO_RESPONSIBLE,
   S_NEXT_REVIEW,      /* %s date */
   S_NO_REVIEW,
+  S_CONTACT,
   S_PRINTED_ON,       /* %s date */
   S_PAGE,             /* %d %d */
   N_STRINGS
@@ -95,6 +96,9 @@ static const char * const strings[N_STRINGS][3] = {
   [S_NEXT_REVIEW] = { "Katsomme suunnitelman yhdessä uudelleen %s.",
                       "Vi går igenom planen tillsammans igen %s.",
                       "We will look at the plan together again on %s." },
+  [S_CONTACT] = { "Yhteyshenkilösi ja seuraava arviointi",
+                  "Din kontaktperson och nästa utvärdering",
+                  "Your contact person and the next review" },
   [S_NO_REVIEW] = { "Seuraavaa arviointia ei ole vielä sovittu.",
                     "Nästa utvärdering har ännu inte bestämts.",
                     "The next review has not been set yet." },
@@ -359,7 +363,7 @@ build_printout (YpStore     *store,
         add (p, B_ITEM, g_strdup (S (p, S_NOTHING_YET)));
     }
 
-  add (p, B_HEADING, g_strdup ("—"));
+  add (p, B_HEADING, g_strdup (S (p, S_CONTACT)));
   if (!yp_record_is_null (client, "responsible_id"))
     responsible = yp_store_get (store, yp_schema_lookup ("professional"),
                                 yp_record_get_string (client, "responsible_id"), NULL);

@@ -69,6 +69,17 @@ export_and_read (Fixture *f, const char *client_id)
 
   g_assert_true (yp_client_print_export_pdf (f->store, client_id, pdf, &error));
   g_assert_no_error (error);
+  /* To look at the paper a client gets: YP_SCREENSHOT_DIR keeps a copy of each PDF. */
+  if (g_getenv ("YP_SCREENSHOT_DIR") != NULL)
+    {
+      g_autofree char *copy = g_strdup_printf ("%s/printout-%s.pdf", g_getenv ("YP_SCREENSHOT_DIR"),
+                                               client_id);
+      g_autofree char *bytes = NULL;
+      gsize len;
+
+      if (g_file_get_contents (pdf, &bytes, &len, NULL))
+        g_file_set_contents (copy, bytes, len, NULL);
+    }
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
                                &out, NULL, &status, &error));
   g_assert_no_error (error);
