@@ -17,6 +17,8 @@
 #include "yp-client-summary.h"
 #include "yp-client-view.h"
 #include "yp-new-client-dialog.h"
+#include "yp-notifications.h"
+#include "yp-util.h"
 #include "yp-profile-view.h"
 #include "yp-window.h"
 
@@ -40,9 +42,13 @@ struct _YpWindow
   AdwBin             *client_bin;
   AdwToastOverlay    *toast_overlay;
   GtkLabel           *sync_label;
+  GtkMenuButton      *notifications_button;
+  GtkLabel           *notifications_count;
+  GtkListBox         *notifications_list;
 
   /* owned */
   YpStore            *store;
+  guint               notifications_idle;
   YpClientList       *clients;
   GtkSingleSelection *selection;
   GSettings          *settings;
@@ -160,6 +166,8 @@ on_clients_ready (YpClientList *clients,
   g_signal_emit (self, signals[SIGNAL_LIST_READY], 0);
 }
 
+static void queue_notifications_count (YpWindow *self);
+
 static void
 on_store_changed (YpStore    *store,
                   const char *table,
@@ -167,6 +175,8 @@ on_store_changed (YpStore    *store,
                   YpWindow   *self)
 {
   update_sync_label (self);
+  if (g_strcmp0 (table, "notifications") == 0)
+    queue_notifications_count (self);
 }
 
 static void
@@ -263,6 +273,122 @@ on_row_unbind (GtkSignalListItemFactory *factory,
                gpointer                  user_data)
 {
   yp_client_row_set_summary (YP_CLIENT_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/* ---- notifications ----------------------------------------------------------------------- */
+
+static gboolean
+update_notifications_count_cb (gpointer data)
+{
+  YpWindow *self = data;
+  guint unread = yp_notifications_count_unread (self->store);
+  g_autofree char *count = g_strdup_printf ("%u", unread);
+  g_autofree char *label = NULL;
+
+  self->notifications_idle = 0;
+  gtk_label_set_label (self->notifications_count, count);
+  gtk_widget_set_visible (GTK_WIDGET (self->notifications_count), unread > 0);
+  label = unread > 0 ? g_strdup_printf (ngettext ("Notifications, %u unread",
+                                                  "Notifications, %u unread", unread), unread)
+                     : g_strdup (_("Notifications"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->notifications_button), label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->notifications_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  return G_SOURCE_REMOVE;
+}
+
+/* Counted after the first frame and after changes, never on the way to the first frame. */
+static void
+queue_notifications_count (YpWindow *self)
+{
+  if (self->notifications_idle == 0)
+    self->notifications_idle = g_idle_add_full (G_PRIORITY_LOW, update_notifications_count_cb,
+                                                self, NULL);
+}
+
+static void
+on_notifications_show (YpWindow *self)
+{
+  g_autoptr(GPtrArray) rows = yp_notifications_list_mine (self->store, 50, NULL);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->notifications_list))) != NULL)
+    gtk_list_box_remove (self->notifications_list, child);
+
+  if (rows == NULL || rows->len == 0)
+    {
+      GtkWidget *empty = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (empty), _("No notifications"));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (empty), FALSE);
+      gtk_list_box_append (self->notifications_list, empty);
+      return;
+    }
+  for (guint i = 0; i < rows->len; i++)
+    {
+      YpRecord *n = rows->pdata[i];
+      GtkWidget *row = adw_action_row_new ();
+      gboolean unread = yp_record_is_null (n, "read_at");
+      g_autoptr(YpRecord) client = yp_store_get (self->store, yp_schema_lookup ("client"),
+                                                 yp_record_get_client_id (n), NULL);
+      g_autofree char *when = NULL;
+      g_autofree char *subtitle = NULL;
+      g_autofree char *date = g_strndup (yp_record_get_string (n, "created_at"), 10);
+
+      when = yp_date_format_fi (date);
+      subtitle = client ? g_strdup_printf ("%s %s · %s", yp_record_get_string (client, "first_name"),
+                                           yp_record_get_string (client, "last_name"), when)
+                        : g_strdup (when);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), yp_record_get_string (n, "text"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 3);
+      if (unread)
+        {
+          /* Unread is said in words too, not only shown by the dot. */
+          GtkWidget *dot = gtk_label_new (C_("notification", "new"));
+
+          gtk_widget_add_css_class (dot, "yp-badge");
+          gtk_widget_add_css_class (dot, "caption");
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), dot);
+        }
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      g_object_set_data_full (G_OBJECT (row), "notification-id",
+                              g_strdup (yp_record_get_id (n)), g_free);
+      g_object_set_data_full (G_OBJECT (row), "client-id",
+                              g_strdup (yp_record_get_client_id (n)), g_free);
+      gtk_list_box_append (self->notifications_list, row);
+    }
+}
+
+static void
+on_notification_activated (GtkListBox    *list,
+                           GtkListBoxRow *row,
+                           YpWindow      *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (row), "notification-id");
+  g_autofree char *client_id = g_strdup (g_object_get_data (G_OBJECT (row), "client-id"));
+  g_autoptr(GError) error = NULL;
+
+  if (id == NULL)
+    return;
+  if (!yp_notifications_mark_read (self->store, id, &error))
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+  gtk_menu_button_popdown (self->notifications_button);
+  if (client_id != NULL)
+    yp_window_show_client (self, client_id);
+}
+
+static void
+mark_notifications_read_action (GtkWidget  *widget,
+                                const char *action_name,
+                                GVariant   *param)
+{
+  YpWindow *self = YP_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!yp_notifications_mark_all_read (self->store, &error))
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+  on_notifications_show (self);
 }
 
 /* ---- actions ----------------------------------------------------------------------------- */
@@ -564,6 +690,7 @@ yp_window_constructed (GObject *object)
 
   g_signal_connect_object (self->store, "changed", G_CALLBACK (on_store_changed), self, 0);
   update_sync_label (self);
+  queue_notifications_count (self);
 
   /* The first-run form is built only when it is needed. */
   if (yp_store_get_me_id (self->store) == NULL)
@@ -582,6 +709,7 @@ yp_window_dispose (GObject *object)
 {
   YpWindow *self = YP_WINDOW (object);
 
+  g_clear_handle_id (&self->notifications_idle, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), YP_TYPE_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->clients);
@@ -658,6 +786,11 @@ yp_window_class_init (YpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, YpWindow, client_bin);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, sync_label);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, notifications_button);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, notifications_count);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, notifications_list);
+  gtk_widget_class_bind_template_callback (widget_class, on_notifications_show);
+  gtk_widget_class_bind_template_callback (widget_class, on_notification_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_stop);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
@@ -670,6 +803,8 @@ yp_window_class_init (YpWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-client", NULL, new_client_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.show-list", NULL, show_list_action);
+  gtk_widget_class_install_action (widget_class, "win.mark-notifications-read", NULL,
+                                   mark_notifications_read_action);
   gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL,
                                    show_shortcuts_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK,

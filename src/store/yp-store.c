@@ -1842,3 +1842,1051 @@ yp_store_load_client_summaries (YpStore       *self,
     g_clear_pointer (&result, g_ptr_array_unref);
   return result;
 }
+
+GPtrArray *
+yp_store_list_where (YpStore         *self,
+                     const YpEntity  *entity,
+                     const char      *field,
+                     const char      *value,
+                     const char      *order_field,
+                     gboolean         descending,
+                     guint            limit,
+                     GError         **error)
+{
+  g_autofree char *sql = NULL;
+
+  g_return_val_if_fail (YP_IS_STORE (self), NULL);
+  g_return_val_if_fail (entity != NULL, NULL);
+  /* Only names from the schema reach the SQL text; values are bound. */
+  g_return_val_if_fail (yp_entity_get_field (entity, field) != NULL, NULL);
+  g_return_val_if_fail (yp_entity_get_field (entity, order_field) != NULL, NULL);
+
+  sql = g_strdup_printf ("SELECT * FROM %s WHERE %s %s AND deleted = 0 ORDER BY %s %s, rowid %s"
+                         " LIMIT %d",
+                         entity->table, field, value ? "= ?" : "IS NULL", order_field,
+                         descending ? "DESC" : "ASC", descending ? "DESC" : "ASC",
+                         limit > 0 ? (int) MIN (limit, G_MAXINT) : -1);
+  return list_rows (self, entity, sql, value, error);
+}
+
+/* ---- sync ------------------------------------------------------------------------------ */
+
+/* Local tables the sync engine needs; never synced, created when missing (they carry no
+ * schema version: an older Yhteispolku simply ignores them). */
+static gboolean
+ensure_sync_tables (sqlite3  *db,
+                    GError  **error)
+{
+  return exec_sql (db,
+                   "CREATE TABLE IF NOT EXISTS sync_conflicts ("
+                   " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                   " entity TEXT NOT NULL, row_id TEXT NOT NULL, client_id TEXT,"
+                   " field TEXT NOT NULL, local_value TEXT, server_value TEXT,"
+                   " server_by TEXT, server_at TEXT, created_at TEXT NOT NULL);"
+                   "CREATE INDEX IF NOT EXISTS sync_conflicts_client"
+                   " ON sync_conflicts (client_id);"
+                   "CREATE TABLE IF NOT EXISTS sync_rejected ("
+                   " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                   " mutation_id TEXT NOT NULL, entity TEXT NOT NULL, row_id TEXT NOT NULL,"
+                   " client_id TEXT, mutation TEXT NOT NULL, code TEXT, reason TEXT,"
+                   " created_at TEXT NOT NULL);",
+                   error);
+}
+
+/* Sync tables are made lazily by the first sync call (yp_store_open stays exactly as it was
+ * for stores that never sync). */
+static gboolean
+sync_tables_locked (YpStore  *self,
+                    GError  **error)
+{
+  static const char *key = "yp-sync-tables";
+
+  if (g_object_get_data (G_OBJECT (self), key))
+    return TRUE;
+  if (!ensure_sync_tables (self->writer.db, error))
+    return FALSE;
+  g_object_set_data (G_OBJECT (self), key, GINT_TO_POINTER (1));
+  return TRUE;
+}
+
+/* Mutations never pushed: the owner participant the client's insert wrote (the server makes
+ * its own) and the "joined" consent event of an owner row. */
+#define PUSHABLE_SQL \
+  " NOT (op = 'insert' AND entity = 'participant'" \
+  "      AND json_extract (fields, '$.role') = 'owner')" \
+  " AND NOT (op = 'insert' AND entity = 'consent_event'" \
+  "      AND json_extract (fields, '$.participant_id') IN" \
+  "          (SELECT id FROM participants WHERE role = 'owner'))"
+
+JsonArray *
+yp_store_read_outbox (YpStore   *self,
+                      guint      limit,
+                      GError   **error)
+{
+  g_autoptr(JsonArray) mutations = json_array_new ();
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  int rc = SQLITE_DONE;
+
+  g_return_val_if_fail (YP_IS_STORE (self), NULL);
+
+  g_mutex_lock (&self->writer.lock);
+  stmt = prepare (self->writer.db,
+                  "SELECT mutation_id, entity, row_id, client_id, base_rev, op, fields"
+                  " FROM outbox WHERE" PUSHABLE_SQL " ORDER BY seq LIMIT ?", error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, limit);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          JsonObject *m = json_object_new ();
+
+          json_object_set_string_member (m, "mutation_id",
+                                         (const char *) sqlite3_column_text (stmt, 0));
+          json_object_set_string_member (m, "entity", (const char *) sqlite3_column_text (stmt, 1));
+          json_object_set_string_member (m, "row_id", (const char *) sqlite3_column_text (stmt, 2));
+          if (sqlite3_column_type (stmt, 3) == SQLITE_NULL)
+            json_object_set_null_member (m, "client_id");
+          else
+            json_object_set_string_member (m, "client_id",
+                                           (const char *) sqlite3_column_text (stmt, 3));
+          json_object_set_int_member (m, "base_rev", sqlite3_column_int64 (stmt, 4));
+          json_object_set_string_member (m, "op", (const char *) sqlite3_column_text (stmt, 5));
+          if (!json_parser_load_from_data (parser, (const char *) sqlite3_column_text (stmt, 6),
+                                           -1, error))
+            {
+              json_object_unref (m);
+              rc = SQLITE_ERROR;
+              break;
+            }
+          json_object_set_member (m, "fields", json_node_copy (json_parser_get_root (parser)));
+          json_array_add_object_element (mutations, m);
+        }
+      if (rc != SQLITE_DONE && rc != SQLITE_ERROR)
+        set_sqlite_error (error, self->writer.db, rc, "outbox");
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_mutex_unlock (&self->writer.lock);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&mutations);
+}
+
+static gboolean
+run_bound (sqlite3     *db,
+           const char  *sql,
+           const char  *a,
+           const char  *b,
+           GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (db, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  if (a)
+    sqlite3_bind_text (stmt, 1, a, -1, SQLITE_STATIC);
+  if (b)
+    sqlite3_bind_text (stmt, 2, b, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return set_sqlite_error (error, db, rc, sql);
+  return TRUE;
+}
+
+/* Deletes one outbox entry; the client's insert takes its never-pushed owner rows along. */
+static gboolean
+ack_locked (YpStore     *self,
+            const char  *mutation_id,
+            GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self->writer.db,
+                                          "SELECT entity, op, row_id FROM outbox"
+                                          " WHERE mutation_id = ?", error);
+  g_autofree char *client_insert = NULL;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, mutation_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW
+      && g_str_equal ((const char *) sqlite3_column_text (stmt, 0), "client")
+      && g_str_equal ((const char *) sqlite3_column_text (stmt, 1), "insert"))
+    client_insert = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  if (!run_bound (self->writer.db, "DELETE FROM outbox WHERE mutation_id = ?", mutation_id,
+                  NULL, error))
+    return FALSE;
+  if (client_insert != NULL)
+    return run_bound (self->writer.db,
+                      "DELETE FROM outbox WHERE client_id = ?1 AND NOT (" PUSHABLE_SQL ")",
+                      client_insert, NULL, error);
+  return TRUE;
+}
+
+gboolean
+yp_store_ack_mutations (YpStore             *self,
+                        const char * const  *mutation_ids,
+                        GError             **error)
+{
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (YP_IS_STORE (self), FALSE);
+
+  if (!begin (self, error))
+    return FALSE;
+  for (guint i = 0; ok && mutation_ids && mutation_ids[i]; i++)
+    ok = ack_locked (self, mutation_ids[i], error);
+  if (!end (self, ok, error))
+    return FALSE;
+  notify_changed (self, "outbox", NULL);
+  return TRUE;
+}
+
+static void
+set_field_from_node (YpRecord      *record,
+                     const YpField *field,
+                     JsonNode      *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    yp_record_set_null (record, field->name);
+  else if (field->type == YP_FIELD_BOOL)
+    yp_record_set_int (record, field->name,
+                       json_node_get_value_type (node) == G_TYPE_BOOLEAN
+                       ? json_node_get_boolean (node) : json_node_get_int (node) != 0);
+  else if (field->type == YP_FIELD_INT)
+    yp_record_set_int (record, field->name, json_node_get_int (node));
+  else
+    yp_record_set_string (record, field->name, json_node_get_string (node));
+}
+
+static char *
+node_to_text (JsonNode *node)
+{
+  if (node == NULL)
+    return g_strdup ("null");
+  return json_to_string (node, FALSE);
+}
+
+/* Writes every set field of @record to its row (UPDATE when @exists, else INSERT), with no
+ * outbox entry: this is the server's state arriving. The FTS triggers keep search right. */
+static gboolean
+write_row_locked (YpStore   *self,
+                  YpRecord  *record,
+                  gboolean   exists,
+                  GError   **error)
+{
+  const YpEntity *entity = yp_record_get_entity (record);
+  g_autoptr(GString) sql = g_string_new (NULL);
+  g_autoptr(GString) marks = g_string_new (NULL);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int bind = 1;
+  int rc;
+
+  derive_fields (record);
+  if (exists)
+    {
+      g_string_append_printf (sql, "UPDATE %s SET ", entity->table);
+      for (guint i = 0; i < entity->n_fields; i++)
+        {
+          const YpField *f = &entity->fields[i];
+
+          if (g_str_equal (f->name, "id") || !yp_record_is_set (record, f->name))
+            continue;
+          g_string_append_printf (sql, "%s%s = ?", marks->len ? ", " : "", f->name);
+          g_string_append_c (marks, '?');
+        }
+      if (marks->len == 0)
+        return TRUE;
+      g_string_append (sql, " WHERE id = ?");
+    }
+  else
+    {
+      g_string_append_printf (sql, "INSERT INTO %s (", entity->table);
+      for (guint i = 0; i < entity->n_fields; i++)
+        {
+          const YpField *f = &entity->fields[i];
+
+          if (!yp_record_is_set (record, f->name))
+            continue;
+          g_string_append_printf (sql, "%s%s", marks->len ? ", " : "", f->name);
+          g_string_append (marks, marks->len ? ", ?" : "?");
+        }
+      g_string_append_printf (sql, ") VALUES (%s)", marks->str);
+    }
+
+  if ((stmt = prepare (self->writer.db, sql->str, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      const YpField *f = &entity->fields[i];
+
+      if ((exists && g_str_equal (f->name, "id")) || !yp_record_is_set (record, f->name))
+        continue;
+      bind_field (stmt, bind++, record, f);
+    }
+  if (exists)
+    sqlite3_bind_text (stmt, bind, yp_record_get_id (record), -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (error, self->writer.db, rc, "apply");
+  return TRUE;
+}
+
+static gboolean
+insert_conflict_locked (YpStore     *self,
+                        JsonObject  *mutation,
+                        const char  *field,
+                        JsonObject  *conflict,
+                        GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *mine = node_to_text (json_object_get_member (conflict, "mine"));
+  g_autofree char *theirs = node_to_text (json_object_get_member (conflict, "theirs"));
+  g_autofree char *now = yp_now_iso8601 ();
+  JsonNode *client = json_object_get_member (mutation, "client_id");
+  int rc;
+
+  /* One open conflict per field: a newer one replaces it. */
+  stmt = prepare (self->writer.db, "DELETE FROM sync_conflicts WHERE row_id = ? AND field = ?",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, json_object_get_string_member (mutation, "row_id"), -1,
+                     SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, field, -1, SQLITE_STATIC);
+  sqlite3_step (stmt);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  stmt = prepare (self->writer.db,
+                  "INSERT INTO sync_conflicts (entity, row_id, client_id, field, local_value,"
+                  " server_value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, json_object_get_string_member (mutation, "entity"), -1,
+                     SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, json_object_get_string_member (mutation, "row_id"), -1,
+                     SQLITE_STATIC);
+  if (client && !JSON_NODE_HOLDS_NULL (client))
+    sqlite3_bind_text (stmt, 3, json_node_get_string (client), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, field, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, mine, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, theirs, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, now, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (error, self->writer.db, rc, "conflict");
+  return TRUE;
+}
+
+/* The row shows the server's values of the conflicting fields (the conflict keeps mine). */
+static gboolean
+take_theirs_locked (YpStore     *self,
+                    JsonObject  *mutation,
+                    JsonObject  *conflicts,
+                    gint64       rev,
+                    GError     **error)
+{
+  const YpEntity *entity = yp_schema_lookup (json_object_get_string_member (mutation, "entity"));
+  g_autoptr(YpRecord) row = NULL;
+  g_autoptr(GList) names = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (entity == NULL)
+    return TRUE;
+  row = get_locked (self->writer.db, entity, json_object_get_string_member (mutation, "row_id"),
+                    &local_error);
+  if (row == NULL)
+    return TRUE;
+  names = json_object_get_members (conflicts);
+  for (GList *l = names; l; l = l->next)
+    {
+      const YpField *f = yp_entity_get_field (entity, l->data);
+      JsonObject *c = json_object_get_object_member (conflicts, l->data);
+
+      if (f != NULL && c != NULL)
+        set_field_from_node (row, f, json_object_get_member (c, "theirs"));
+    }
+  if (rev > yp_record_get_int (row, "rev"))
+    yp_record_set_int (row, "rev", rev);
+  return write_row_locked (self, row, TRUE, error);
+}
+
+gboolean
+yp_store_apply_results (YpStore    *self,
+                        JsonArray  *mutations,
+                        JsonArray  *results,
+                        GError    **error)
+{
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *now = yp_now_iso8601 ();
+  gboolean ok = TRUE;
+  gboolean any_conflict = FALSE;
+
+  g_return_val_if_fail (YP_IS_STORE (self), FALSE);
+
+  for (guint i = 0; i < json_array_get_length (mutations); i++)
+    {
+      JsonObject *m = json_array_get_object_element (mutations, i);
+      g_hash_table_insert (by_id, (gpointer) json_object_get_string_member (m, "mutation_id"), m);
+    }
+
+  if (!begin (self, error))
+    return FALSE;
+  ok = sync_tables_locked (self, error);
+  for (guint i = 0; ok && i < json_array_get_length (results); i++)
+    {
+      JsonObject *r = json_array_get_object_element (results, i);
+      const char *mid = json_object_get_string_member_with_default (r, "mutation_id", "");
+      const char *status = json_object_get_string_member_with_default (r, "status", "");
+      JsonObject *m = g_hash_table_lookup (by_id, mid);
+
+      if (m == NULL)
+        continue;
+      if (g_str_equal (status, "conflict") && json_object_has_member (r, "conflicts"))
+        {
+          JsonObject *conflicts = json_object_get_object_member (r, "conflicts");
+          g_autoptr(GList) names = json_object_get_members (conflicts);
+
+          for (GList *l = names; ok && l; l = l->next)
+            ok = insert_conflict_locked (self, m, l->data,
+                                         json_object_get_object_member (conflicts, l->data),
+                                         error);
+          ok = ok && take_theirs_locked (self, m, conflicts,
+                                         json_object_get_int_member_with_default (r, "rev", 0),
+                                         error);
+          any_conflict = TRUE;
+        }
+      else if (g_str_equal (status, "rejected"))
+        {
+          g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+          g_autofree char *text = NULL;
+          g_autoptr(sqlite3_stmt) stmt = NULL;
+          JsonNode *client = json_object_get_member (m, "client_id");
+
+          json_node_set_object (node, m);
+          text = json_to_string (node, FALSE);
+          stmt = prepare (self->writer.db,
+                          "INSERT INTO sync_rejected (mutation_id, entity, row_id, client_id,"
+                          " mutation, code, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          error);
+          ok = stmt != NULL;
+          if (ok)
+            {
+              sqlite3_bind_text (stmt, 1, mid, -1, SQLITE_STATIC);
+              sqlite3_bind_text (stmt, 2, json_object_get_string_member (m, "entity"), -1,
+                                 SQLITE_STATIC);
+              sqlite3_bind_text (stmt, 3, json_object_get_string_member (m, "row_id"), -1,
+                                 SQLITE_STATIC);
+              if (client && !JSON_NODE_HOLDS_NULL (client))
+                sqlite3_bind_text (stmt, 4, json_node_get_string (client), -1, SQLITE_STATIC);
+              sqlite3_bind_text (stmt, 5, text, -1, SQLITE_STATIC);
+              sqlite3_bind_text (stmt, 6, json_object_get_string_member_with_default (r, "code",
+                                                                                      ""),
+                                 -1, SQLITE_STATIC);
+              sqlite3_bind_text (stmt, 7,
+                                 json_object_get_string_member_with_default (r, "reason", ""),
+                                 -1, SQLITE_STATIC);
+              sqlite3_bind_text (stmt, 8, now, -1, SQLITE_STATIC);
+              if (sqlite3_step (stmt) != SQLITE_DONE)
+                ok = set_sqlite_error (error, self->writer.db, SQLITE_ERROR, "rejected");
+            }
+          g_message ("The server refused a %s change (%s): %s",
+                     json_object_get_string_member (m, "entity"),
+                     json_object_get_string_member_with_default (r, "code", ""),
+                     json_object_get_string_member_with_default (r, "reason", ""));
+        }
+      ok = ok && ack_locked (self, mid, error);
+    }
+  if (!end (self, ok, error))
+    return FALSE;
+  notify_changed (self, "outbox", NULL);
+  if (any_conflict)
+    notify_changed (self, "sync_conflicts", NULL);
+  return TRUE;
+}
+
+/* Field names with a local change not yet acknowledged. */
+static GHashTable *
+pending_fields_locked (YpStore    *self,
+                       const char *row_id)
+{
+  GHashTable *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(sqlite3_stmt) stmt =
+    prepare (self->writer.db,
+             "SELECT DISTINCT j.key FROM outbox o, json_each (o.fields) j"
+             " WHERE o.row_id = ? AND o.op = 'update'", NULL);
+
+  if (stmt == NULL)
+    return names;
+  sqlite3_bind_text (stmt, 1, row_id, -1, SQLITE_STATIC);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_hash_table_add (names, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  return names;
+}
+
+static gboolean
+apply_change_locked (YpStore     *self,
+                     JsonObject  *change,
+                     GHashTable  *tables,
+                     GError     **error)
+{
+  const char *entity_name = json_object_get_string_member_with_default (change, "entity", "");
+  const YpEntity *entity = yp_schema_lookup (entity_name);
+  JsonNode *row_node = json_object_get_member (change, "row");
+  g_autoptr(YpRecord) record = NULL;
+  g_autoptr(YpRecord) current = NULL;
+  g_autoptr(GHashTable) pending = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *id;
+
+  if (entity == NULL || row_node == NULL)
+    {
+      g_message ("Skipping a change of unknown kind “%s” from the server", entity_name);
+      return TRUE;
+    }
+  record = yp_record_from_json (entity, row_node, &local_error);
+  if (record == NULL || (id = yp_record_get_id (record)) == NULL)
+    {
+      g_message ("Skipping a %s the server sent: %s", entity_name,
+                 local_error ? local_error->message : "no id");
+      return TRUE;
+    }
+
+  current = get_locked (self->writer.db, entity, id, &local_error);
+  if (current == NULL && !g_error_matches (local_error, YP_STORE_ERROR,
+                                           YP_STORE_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  /* The same row may come again (a page repeated after a join): older revs change nothing. */
+  if (current != NULL && yp_record_get_int (current, "rev") > yp_record_get_int (record, "rev"))
+    return TRUE;
+
+  if (current != NULL)
+    {
+      GHashTableIter iter;
+      gpointer name;
+
+      /* A local change waiting to be pushed stays visible (the pending overlay). */
+      pending = pending_fields_locked (self, id);
+      g_hash_table_iter_init (&iter, pending);
+      while (g_hash_table_iter_next (&iter, &name, NULL))
+        {
+          const YpField *f = yp_entity_get_field (entity, name);
+
+          if (f == NULL)
+            continue;
+          if (yp_record_is_null (current, f->name))
+            yp_record_set_null (record, f->name);
+          else if (f->type == YP_FIELD_INT || f->type == YP_FIELD_BOOL)
+            yp_record_set_int (record, f->name, yp_record_get_int (current, f->name));
+          else
+            yp_record_set_string (record, f->name, yp_record_get_string (current, f->name));
+        }
+    }
+
+  /* The server's owner row replaces the one this device wrote with the client. */
+  if (g_str_equal (entity->name, "participant")
+      && g_strcmp0 (yp_record_get_string (record, "role"), "owner") == 0)
+    {
+      g_autoptr(sqlite3_stmt) stmt =
+        prepare (self->writer.db,
+                 "SELECT id FROM participants WHERE client_id = ? AND professional_id = ?"
+                 " AND role = 'owner' AND rev = 0 AND id <> ?", error);
+      g_autoptr(GPtrArray) old_ids = g_ptr_array_new_with_free_func (g_free);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, yp_record_get_client_id (record), -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, yp_record_get_string (record, "professional_id"), -1,
+                         SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, id, -1, SQLITE_STATIC);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (old_ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      for (guint i = 0; i < old_ids->len; i++)
+        if (!run_bound (self->writer.db,
+                        "UPDATE consent_events SET participant_id = ?2 WHERE participant_id = ?1",
+                        old_ids->pdata[i], id, error) ||
+            !run_bound (self->writer.db, "DELETE FROM outbox WHERE row_id = ?",
+                        old_ids->pdata[i], NULL, error) ||
+            !run_bound (self->writer.db, "DELETE FROM participants WHERE id = ?",
+                        old_ids->pdata[i], NULL, error))
+          return FALSE;
+    }
+
+  if (!write_row_locked (self, record, current != NULL, error))
+    return FALSE;
+  {
+    g_autoptr(sqlite3_stmt) stmt =
+      prepare (self->writer.db, "UPDATE sync_conflicts SET server_by = ?2, server_at = ?3"
+                                " WHERE row_id = ?1 AND server_by IS NULL", error);
+    if (stmt == NULL)
+      return FALSE;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, yp_record_get_string (record, "updated_by"), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, yp_record_get_string (record, "updated_at"), -1, SQLITE_STATIC);
+    sqlite3_step (stmt);
+  }
+  g_hash_table_add (tables, (gpointer) entity->table);
+  return TRUE;
+}
+
+typedef struct
+{
+  GPtrArray *blobs;      /* sha256 of the purged attachments */
+  GPtrArray *client_ids;
+} PurgeFiles;
+
+static void
+purge_files_clear (PurgeFiles *files)
+{
+  g_clear_pointer (&files->blobs, g_ptr_array_unref);
+  g_clear_pointer (&files->client_ids, g_ptr_array_unref);
+}
+
+static gboolean
+purge_rows_locked (YpStore     *self,
+                   const char  *client_id,
+                   PurgeFiles  *files,
+                   GError     **error)
+{
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
+  g_autoptr(sqlite3_stmt) stmt = prepare (self->writer.db,
+                                          "SELECT DISTINCT sha256 FROM attachments"
+                                          " WHERE client_id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_STATIC);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (files->blobs, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  g_ptr_array_add (files->client_ids, g_strdup (client_id));
+
+  /* Children first, the client row last (its FTS row goes with it through the trigger). */
+  for (guint i = n; i-- > 0;)
+    if (entities[i]->client_scoped)
+      {
+        g_autofree char *sql = g_strdup_printf ("DELETE FROM %s WHERE client_id = ?",
+                                                entities[i]->table);
+        if (!run_bound (self->writer.db, sql, client_id, NULL, error))
+          return FALSE;
+      }
+  return run_bound (self->writer.db, "DELETE FROM clients WHERE id = ?", client_id, NULL, error)
+         && run_bound (self->writer.db, "DELETE FROM outbox WHERE client_id = ?", client_id,
+                       NULL, error)
+         && run_bound (self->writer.db, "DELETE FROM sync_conflicts WHERE client_id = ?",
+                       client_id, NULL, error)
+         && run_bound (self->writer.db, "DELETE FROM sync_rejected WHERE client_id = ?",
+                       client_id, NULL, error);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+
+        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+          remove_tree (child);
+        else
+          g_unlink (child);
+      }
+  g_remove (path);
+}
+
+/* After the rows are gone: merge the FTS index so no segment keeps the old tokens, fold the
+ * WAL into the database and truncate it, then unlink the files. */
+static void
+purge_finish (YpStore    *self,
+              PurgeFiles *files)
+{
+  g_autofree char *data_dir = g_path_get_dirname (self->path);
+
+  g_mutex_lock (&self->writer.lock);
+  sqlite3_exec (self->writer.db,
+                "INSERT INTO client_fts (client_fts) VALUES ('optimize');", NULL, NULL, NULL);
+  sqlite3_wal_checkpoint_v2 (self->writer.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+  for (guint i = 0; i < files->blobs->len; i++)
+    {
+      g_autoptr(sqlite3_stmt) stmt = prepare (self->writer.db,
+                                              "SELECT 1 FROM attachments WHERE sha256 = ?", NULL);
+      const char *sha = files->blobs->pdata[i];
+
+      if (stmt == NULL || strchr (sha, '/') != NULL || strchr (sha, '.') != NULL)
+        continue;
+      sqlite3_bind_text (stmt, 1, sha, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        {
+          g_autofree char *blob = g_build_filename (data_dir, "blobs", sha, NULL);
+          g_unlink (blob);
+        }
+    }
+  g_mutex_unlock (&self->writer.lock);
+
+  for (guint i = 0; i < files->client_ids->len; i++)
+    {
+      const char *client_id = files->client_ids->pdata[i];
+      g_autofree char *draft_name = g_strdup_printf ("%s.txt", client_id);
+      g_autofree char *draft = g_build_filename (data_dir, "drafts", draft_name, NULL);
+      g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), "yhteispolku",
+                                                 "attachments", client_id, NULL);
+
+      if (!yp_uuid_is_valid (client_id))
+        continue;
+      g_unlink (draft);
+      remove_tree (cache);
+    }
+}
+
+gboolean
+yp_store_apply_pull_page (YpStore     *self,
+                          JsonArray   *changes,
+                          JsonArray   *purge,
+                          const char  *cursor,
+                          GError     **error)
+{
+  g_autoptr(GHashTable) tables = g_hash_table_new (g_str_hash, g_str_equal);
+  PurgeFiles files = { g_ptr_array_new_with_free_func (g_free),
+                       g_ptr_array_new_with_free_func (g_free) };
+  gboolean ok;
+  GHashTableIter iter;
+  gpointer table;
+
+  g_return_val_if_fail (YP_IS_STORE (self), FALSE);
+
+  if (!begin (self, error))
+    {
+      purge_files_clear (&files);
+      return FALSE;
+    }
+  ok = sync_tables_locked (self, error);
+  for (guint i = 0; ok && changes && i < json_array_get_length (changes); i++)
+    {
+      JsonNode *node = json_array_get_element (changes, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        ok = apply_change_locked (self, json_node_get_object (node), tables, error);
+    }
+  for (guint i = 0; ok && purge && i < json_array_get_length (purge); i++)
+    {
+      const char *client_id = json_array_get_string_element (purge, i);
+
+      if (client_id != NULL && yp_uuid_is_valid (client_id))
+        ok = purge_rows_locked (self, client_id, &files, error);
+    }
+  if (ok && cursor != NULL)
+    ok = write_state (self->writer.db, "sync_cursor", cursor, error);
+  if (!end (self, ok, error))
+    {
+      purge_files_clear (&files);
+      return FALSE;
+    }
+  if (files.client_ids->len > 0)
+    {
+      purge_finish (self, &files);
+      notify_changed (self, "clients", NULL);
+    }
+  purge_files_clear (&files);
+
+  g_hash_table_iter_init (&iter, tables);
+  while (g_hash_table_iter_next (&iter, &table, NULL))
+    notify_changed (self, table, NULL);
+  return TRUE;
+}
+
+gboolean
+yp_store_purge_client (YpStore     *self,
+                       const char  *client_id,
+                       GError     **error)
+{
+  g_autoptr(JsonArray) purge = json_array_new ();
+
+  g_return_val_if_fail (YP_IS_STORE (self), FALSE);
+  g_return_val_if_fail (client_id != NULL, FALSE);
+
+  json_array_add_string_element (purge, client_id);
+  return yp_store_apply_pull_page (self, NULL, purge, NULL, error);
+}
+
+char *
+yp_store_dup_local_state (YpStore    *self,
+                          const char *key)
+{
+  char *value;
+
+  g_return_val_if_fail (YP_IS_STORE (self), NULL);
+
+  g_mutex_lock (&self->writer.lock);
+  value = read_state (self->writer.db, key);
+  g_mutex_unlock (&self->writer.lock);
+  return value;
+}
+
+gboolean
+yp_store_set_local_state (YpStore     *self,
+                          const char  *key,
+                          const char  *value,
+                          GError     **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (YP_IS_STORE (self), FALSE);
+
+  if (!begin (self, error))
+    return FALSE;
+  if (value == NULL)
+    ok = run_bound (self->writer.db, "DELETE FROM local_state WHERE key = ?", key, NULL, error);
+  else
+    ok = write_state (self->writer.db, key, value, error);
+  return end (self, ok, error);
+}
+
+gboolean
+yp_store_adopt_account (YpStore     *self,
+                        const char  *account_id,
+                        GError     **error)
+{
+  g_autofree char *old = NULL;
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (YP_IS_STORE (self), FALSE);
+  g_return_val_if_fail (account_id != NULL && yp_uuid_is_valid (account_id), FALSE);
+
+  g_mutex_lock (&self->me_lock);
+  old = g_strdup (self->me_id);
+  g_mutex_unlock (&self->me_lock);
+  if (g_strcmp0 (old, account_id) == 0)
+    return TRUE;
+
+  if (!begin (self, error))
+    return FALSE;
+  if (old != NULL)
+    {
+      /* The server already has this professional: the local profile row is not pushed. */
+      ok = run_bound (self->writer.db,
+                      "DELETE FROM outbox WHERE entity = 'professional' AND row_id = ?",
+                      old, NULL, error);
+      for (guint i = 0; ok && i < n; i++)
+        for (guint f = 0; ok && f < entities[i]->n_fields; f++)
+          if (entities[i]->fields[f].type == YP_FIELD_UUID
+              && !g_str_equal (entities[i]->fields[f].name, "client_id")
+              && (!g_str_equal (entities[i]->fields[f].name, "id")
+                  || g_str_equal (entities[i]->name, "professional")))
+            {
+              g_autofree char *sql =
+                g_strdup_printf ("UPDATE %s SET %s = ?2 WHERE %s = ?1", entities[i]->table,
+                                 entities[i]->fields[f].name, entities[i]->fields[f].name);
+              ok = run_bound (self->writer.db, sql, old, account_id, error);
+            }
+      ok = ok && run_bound (self->writer.db,
+                            "UPDATE outbox SET fields = replace (fields, ?1, ?2)", old,
+                            account_id, error);
+    }
+  ok = ok && write_state (self->writer.db, "me", account_id, error);
+  if (!end (self, ok, error))
+    return FALSE;
+  g_mutex_lock (&self->me_lock);
+  g_free (self->me_id);
+  self->me_id = g_strdup (account_id);
+  g_mutex_unlock (&self->me_lock);
+  notify_changed (self, "professionals", account_id);
+  return TRUE;
+}
+
+void
+yp_sync_conflict_free (YpSyncConflict *c)
+{
+  if (c == NULL)
+    return;
+  g_free (c->entity);
+  g_free (c->row_id);
+  g_free (c->client_id);
+  g_free (c->field);
+  g_free (c->local_value);
+  g_free (c->server_value);
+  g_free (c->server_by);
+  g_free (c->server_by_name);
+  g_free (c->server_at);
+  g_free (c);
+}
+
+/* The stored JSON value as text for people ("" for null). */
+static char *
+json_value_text (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (json == NULL || !json_parser_load_from_data (parser, json, -1, NULL))
+    return g_strdup ("");
+  root = json_parser_get_root (parser);
+  if (root == NULL || JSON_NODE_HOLDS_NULL (root))
+    return g_strdup ("");
+  if (json_node_get_value_type (root) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (root));
+  return g_strdup (json);
+}
+
+GPtrArray *
+yp_store_list_conflicts (YpStore     *self,
+                         const char  *client_id,
+                         GError     **error)
+{
+  g_autoptr(GPtrArray) list =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) yp_sync_conflict_free);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gboolean ok;
+  int rc = SQLITE_DONE;
+
+  g_return_val_if_fail (YP_IS_STORE (self), NULL);
+
+  g_mutex_lock (&self->writer.lock);
+  ok = sync_tables_locked (self, error);
+  if (ok)
+    stmt = prepare (self->writer.db,
+                    "SELECT c.id, c.entity, c.row_id, c.client_id, c.field, c.local_value,"
+                    " c.server_value, c.server_by, p.name, c.server_at FROM sync_conflicts c"
+                    " LEFT JOIN professionals p ON p.id = c.server_by"
+                    " WHERE ?1 IS NULL OR c.client_id = ?1 ORDER BY c.id", error);
+  if (stmt != NULL)
+    {
+      if (client_id)
+        sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_STATIC);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          YpSyncConflict *c = g_new0 (YpSyncConflict, 1);
+
+          c->id = sqlite3_column_int64 (stmt, 0);
+          c->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+          c->row_id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+          c->client_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+          c->field = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+          c->local_value = json_value_text ((const char *) sqlite3_column_text (stmt, 5));
+          c->server_value = json_value_text ((const char *) sqlite3_column_text (stmt, 6));
+          c->server_by = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+          c->server_by_name = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+          c->server_at = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+          g_ptr_array_add (list, c);
+        }
+      if (rc != SQLITE_DONE)
+        ok = set_sqlite_error (error, self->writer.db, rc, "conflicts");
+    }
+  else
+    ok = FALSE;
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_mutex_unlock (&self->writer.lock);
+  return ok ? g_steal_pointer (&list) : NULL;
+}
+
+static guint
+count_sync_table (YpStore    *self,
+                  const char *sql)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  guint n = 0;
+
+  g_mutex_lock (&self->writer.lock);
+  if (sync_tables_locked (self, NULL) && (stmt = prepare (self->writer.db, sql, NULL)) != NULL
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    n = (guint) sqlite3_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_mutex_unlock (&self->writer.lock);
+  return n;
+}
+
+guint
+yp_store_count_conflicts (YpStore *self)
+{
+  g_return_val_if_fail (YP_IS_STORE (self), 0);
+  return count_sync_table (self, "SELECT count(*) FROM sync_conflicts");
+}
+
+guint
+yp_store_count_rejected (YpStore *self)
+{
+  g_return_val_if_fail (YP_IS_STORE (self), 0);
+  return count_sync_table (self, "SELECT count(*) FROM sync_rejected");
+}
+
+gboolean
+yp_store_resolve_conflict (YpStore     *self,
+                           gint64       conflict_id,
+                           gboolean     keep_local,
+                           GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(YpRecord) change = NULL;
+  g_autofree char *table = NULL;
+  g_autofree char *row_id = NULL;
+  const YpEntity *entity = NULL;
+  gboolean ok, changed = FALSE;
+  int rc;
+
+  g_return_val_if_fail (YP_IS_STORE (self), FALSE);
+
+  if (!begin (self, error))
+    return FALSE;
+  ok = sync_tables_locked (self, error);
+  if (ok)
+    stmt = prepare (self->writer.db, "SELECT entity, row_id, field, local_value"
+                                     " FROM sync_conflicts WHERE id = ?", error);
+  ok = stmt != NULL;
+  if (ok)
+    {
+      sqlite3_bind_int64 (stmt, 1, conflict_id);
+      rc = sqlite3_step (stmt);
+      if (rc != SQLITE_ROW)
+        {
+          g_set_error (error, YP_STORE_ERROR, YP_STORE_ERROR_NOT_FOUND,
+                       _("This conflict was resolved already."));
+          ok = FALSE;
+        }
+    }
+  if (ok && keep_local)
+    {
+      const YpField *field;
+
+      entity = yp_schema_lookup ((const char *) sqlite3_column_text (stmt, 0));
+      field = entity ? yp_entity_get_field (entity, (const char *) sqlite3_column_text (stmt, 2))
+                     : NULL;
+      if (field != NULL
+          && json_parser_load_from_data (parser, (const char *) sqlite3_column_text (stmt, 3),
+                                         -1, NULL))
+        {
+          change = yp_record_new (entity);
+          row_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+          yp_record_set_string (change, "id", row_id);
+          set_field_from_node (change, field, json_parser_get_root (parser));
+          table = g_strdup (entity->table);
+          ok = update_locked (self, change, &changed, error);
+        }
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (ok)
+    {
+      stmt = prepare (self->writer.db, "DELETE FROM sync_conflicts WHERE id = ?", error);
+      ok = stmt != NULL;
+      if (ok)
+        {
+          sqlite3_bind_int64 (stmt, 1, conflict_id);
+          ok = sqlite3_step (stmt) == SQLITE_DONE;
+        }
+    }
+  if (!end (self, ok, error))
+    return FALSE;
+  if (changed)
+    notify_changed (self, table, row_id);
+  notify_changed (self, "sync_conflicts", NULL);
+  return TRUE;
+}

@@ -147,7 +147,103 @@ GPtrArray  *yp_store_load_client_summaries (YpStore      *self,
 gint64      yp_store_lookup_client_rowid (YpStore    *self,
                                           const char *id);
 
+/* ---- sync (used by the sync engine; no network here) -----------------------------------
+ *
+ * The owner participant row and its "joined" consent event that yp_store_insert() writes with
+ * a new client stay in the outbox (they record what happened here) but are never pushed: the
+ * server creates the owner participant itself when it applies the client's insert.
+ * yp_store_read_outbox() leaves them out, and acknowledging the client's insert removes them.
+ * When the server's owner row arrives, it replaces the local one (same client and
+ * professional, never synced) and the local consent event is pointed at it. */
+
+/* Up to @limit pending mutations, oldest first, as JSON objects in the form of
+ * POST /api/v1/sync (docs/api.md). Returns a JsonArray (never NULL without an error). */
+JsonArray  *yp_store_read_outbox      (YpStore    *self,
+                                       guint       limit,
+                                       GError    **error);
+/* Removes the outbox entries with these mutation ids (acknowledged by the server). */
+gboolean    yp_store_ack_mutations    (YpStore            *self,
+                                       const char * const *mutation_ids,
+                                       GError            **error);
+/* Handles the server's per-mutation results: applied → acknowledged; conflict → one conflict
+ * row per field (mine and theirs) and acknowledged; rejected → kept in the rejected list for
+ * the user and acknowledged. @mutations is what was sent (to know entity and row). */
+gboolean    yp_store_apply_results    (YpStore    *self,
+                                       JsonArray  *mutations,
+                                       JsonArray  *results,
+                                       GError    **error);
+/* Applies one pulled page: every change (insert or update by id, with its rev; never into the
+ * outbox; fields with a pending local change keep the local value), deletes every row of the
+ * clients in @purge (nullable; see yp_store_purge_client) and saves @cursor, all in one
+ * transaction, so a purge instruction is never lost behind a saved cursor. */
+gboolean    yp_store_apply_pull_page  (YpStore    *self,
+                                       JsonArray  *changes,
+                                       JsonArray  *purge,
+                                       const char *cursor,
+                                       GError    **error);
+/* Local, never synced settings (server URL, user name, cursor); NULL when unset. */
+char       *yp_store_dup_local_state  (YpStore    *self,
+                                       const char *key);
+gboolean    yp_store_set_local_state  (YpStore    *self,
+                                       const char *key,
+                                       const char *value,
+                                       GError    **error);
+/* After sign-in: the professional of this device is the server account @account_id. If the
+ * local profile had another id, every reference to it (rows and outbox) is moved over. */
+gboolean    yp_store_adopt_account    (YpStore    *self,
+                                       const char *account_id,
+                                       GError    **error);
+
+typedef struct
+{
+  gint64  id;
+  char   *entity;        /* wire name */
+  char   *row_id;
+  char   *client_id;
+  char   *field;
+  char   *local_value;   /* text form, "" for empty */
+  char   *server_value;
+  char   *server_by;     /* the professional's id, or NULL until the row is pulled */
+  char   *server_by_name;/* the professional's name when known */
+  char   *server_at;     /* ISO 8601 */
+} YpSyncConflict;
+
+void        yp_sync_conflict_free     (YpSyncConflict *conflict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (YpSyncConflict, yp_sync_conflict_free)
+
+/* Unresolved conflicts (all clients when @client_id is NULL), oldest first. */
+GPtrArray  *yp_store_list_conflicts   (YpStore    *self,
+                                       const char *client_id,
+                                       GError    **error);
+guint       yp_store_count_conflicts  (YpStore    *self);
+/* Resolves one conflict: keeping the local value is a normal update (it goes to the outbox);
+ * keeping the server's value changes nothing. The conflict is removed either way. */
+gboolean    yp_store_resolve_conflict (YpStore    *self,
+                                       gint64      conflict_id,
+                                       gboolean    keep_local,
+                                       GError    **error);
+/* Mutations the server refused (for the user to see). */
+guint       yp_store_count_rejected   (YpStore    *self);
+
+/* Deletes every row of @client_id in every client-scoped table, its outbox entries and
+ * conflicts, then runs FTS optimize and wal_checkpoint(TRUNCATE) (secure_delete is on), and
+ * unlinks its attachment blobs (those no other client refers to), cached copies and draft. */
+gboolean    yp_store_purge_client     (YpStore    *self,
+                                       const char *client_id,
+                                       GError    **error);
+
 /* Emitted (in the main context the store was opened in) after any committed change:
  * "changed" (entity table name, id). */
+
+/* Rows of @entity (any client) whose @field equals @value (NULL: is empty), tombstones left
+ * out, ordered by @order_field, at most @limit (0: all). Both names must be fields of @entity. */
+GPtrArray  *yp_store_list_where       (YpStore         *self,
+                                       const YpEntity  *entity,
+                                       const char      *field,
+                                       const char      *value,
+                                       const char      *order_field,
+                                       gboolean         descending,
+                                       guint            limit,
+                                       GError         **error);
 
 G_END_DECLS

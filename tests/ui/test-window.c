@@ -10,12 +10,15 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
 #include "yp-client-editor.h"
 #include "yp-client-summary.h"
 #include "yp-client-view.h"
 #include "yp-new-client-dialog.h"
+#include "yp-notifications.h"
+#include "yp-participants.h"
 #include "yp-test-util.h"
 #include "yp-ui-test-util.h"
 #include "yp-window.h"
@@ -61,6 +64,40 @@ wait_for_list (Fixture *f)
   g_signal_handler_disconnect (f->window, id);
   /* Let the list view create and draw its rows. */
   while (g_main_context_iteration (NULL, FALSE));
+}
+
+/* The first widget of @type below @root. */
+static GtkWidget *
+find_widget_of_type (GtkWidget *root,
+                     GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget_of_type (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The widget whose buildable id (from the template) is @name. */
+static GtkWidget *
+find_widget_named (GtkWidget  *root,
+                   const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget_named (c, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
 }
 
 /* The entry row whose title starts with @title (the English UI), found as a screen reader
@@ -389,6 +426,55 @@ test_guidance_space_pages (Fixture *f, gconstpointer data)
   g_assert_true (gtk_widget_get_mapped (yp_client_view_get_page (view, "messages")));
 }
 
+/* An expert joins one of my clients: I am told in the header, the notification names the
+ * client, opening it shows the client and it is no longer unread. */
+static void
+test_notifications (Fixture *f, gconstpointer data)
+{
+  g_autofree char *db = g_build_filename (f->dir, "yhteispolku.db", NULL);
+  g_autofree char *aino = yp_test_sql_text (db, "SELECT id FROM clients WHERE last_name = 'Virtanen'");
+  g_autofree char *expert = NULL;
+  g_autofree char *participant = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkMenuButton *button;
+  GtkListBox *list;
+  GtkWidget *row;
+  guint unread;
+
+  g_assert_cmpuint (yp_notifications_count_unread (f->store), ==, 0);
+  expert = yp_participants_add_expert (f->store, "Matti Laine", "sosiaaliohjaaja",
+                                       "Lahden kaupunki", "social", &error);
+  g_assert_no_error (error);
+  participant = yp_participants_invite (f->store, aino, expert, "member", &error);
+  g_assert_no_error (error);
+  g_assert_true (yp_participants_record_consent (f->store, participant, "phone", NULL,
+                                                 "from_now", NULL, &error));
+  g_assert_no_error (error);
+  unread = yp_notifications_count_unread (f->store);
+  g_assert_cmpuint (unread, >=, 1);
+  yp_ui_test_flush (50);
+
+  button = GTK_MENU_BUTTON (find_widget_named (GTK_WIDGET (f->window), "notifications"));
+  g_assert_nonnull (button);
+  g_assert_true (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (button)), "unread") != NULL);
+  gtk_menu_button_popup (button);
+  yp_ui_test_flush (20);
+  list = GTK_LIST_BOX (find_widget_of_type (GTK_WIDGET (gtk_menu_button_get_popover (button)),
+                                            GTK_TYPE_LIST_BOX));
+  row = GTK_WIDGET (gtk_list_box_get_row_at_index (list, 0));
+  g_assert_nonnull (row);
+  g_assert_true (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Aino Virtanen"));
+  yp_ui_test_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (button)), "notifications");
+
+  g_signal_emit_by_name (list, "row-activated", row);
+  g_assert_cmpstr (yp_window_get_client_id (f->window), ==, aino);
+  g_assert_cmpuint (yp_notifications_count_unread (f->store), ==, unread - 1);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.mark-notifications-read", NULL);
+  g_assert_cmpuint (yp_notifications_count_unread (f->store), ==, 0);
+  yp_ui_test_flush (50);
+  g_assert_false (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (button)), "unread") != NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -410,5 +496,6 @@ main (int argc, char **argv)
   ADD ("new-client-keeps-text", NULL, test_new_client_keeps_text_on_error);
   ADD ("edit-saves-each-field", NULL, test_edit_saves_each_field);
   ADD ("guidance-space-pages", NULL, test_guidance_space_pages);
+  ADD ("notifications", NULL, test_notifications);
   return g_test_run ();
 }
