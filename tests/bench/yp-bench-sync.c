@@ -1,0 +1,410 @@
+/* yp-bench-sync — first sync and polling figures against the real server (issue 5).
+ *
+ * Starts yhteispolku-server on 127.0.0.1 with a temporary database, fills it through its own
+ * API with N fictional clients (a client, its seven phases, three plan entries, a follow-up
+ * and a message each), then measures a fresh laptop's first sync through the app's real sync
+ * engine into a real store, compares it with copying the same rows straight into SQLite in one
+ * transaction, and finally times no-change syncs in a bounded loop. Prints "name value" lines.
+ * Needs a session bus with an unlocked keyring (build-aux/bench provides one).
+ */
+#define G_LOG_DOMAIN "yp-bench-sync"
+
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/prctl.h>
+
+#include "yp-store.h"
+#include "yp-sync-engine.h"
+#include "yp-util.h"
+
+#define PASSWORD "bench-password-123"
+#define BATCH 500
+#define POLL_MAX_REQUESTS 2000
+#define POLL_MAX_SECONDS 10
+
+static const char *server_bin;
+static guint n_clients = 10000;
+
+static char *
+run_admin (const char *db, const char *stdin_text, const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  g_ptr_array_add (argv, (gpointer) server_bin);
+  g_ptr_array_add (argv, (gpointer) "--database");
+  g_ptr_array_add (argv, (gpointer) db);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_newv ((const char * const *) argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                            &error);
+  if (proc == NULL || !g_subprocess_communicate_utf8 (proc, stdin_text, NULL, &out, NULL, &error)
+      || g_subprocess_get_exit_status (proc) != 0)
+    g_error ("yhteispolku-server %s failed: %s", args[0], error ? error->message : "exit status");
+  return g_strdup (g_strstrip (out));
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+start_server (const char *db, guint *port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *line = NULL;
+  GSubprocess *server;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server = g_subprocess_launcher_spawn (launcher, &error, server_bin, "--database", db,
+                                        "--listen", "127.0.0.1", "--port", "0", "serve", NULL);
+  if (server == NULL)
+    g_error ("Could not start the server: %s", error->message);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  if (line == NULL)
+    g_error ("The server did not say its port");
+  *port = (guint) g_ascii_strtoull (line, NULL, 10);
+  return server;
+}
+
+static JsonNode *
+post_json (SoupSession *session, const char *url, const char *token, JsonBuilder *body)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (body);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body_bytes = NULL;
+  JsonParser *parser;
+  JsonNode *result;
+  char *text;
+  gsize len;
+
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, &len);
+  body_bytes = g_bytes_new_take (text, len);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body_bytes);
+  if (token)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  if (reply == NULL || soup_message_get_status (msg) >= 300)
+    g_error ("POST %s: %u %s", url, soup_message_get_status (msg),
+             reply ? (const char *) g_bytes_get_data (reply, NULL) : error->message);
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (reply, NULL),
+                                   g_bytes_get_size (reply), &error))
+    g_error ("Bad JSON from the server: %s", error->message);
+  result = json_node_copy (json_parser_get_root (parser));
+  g_object_unref (parser);
+  return result;
+}
+
+static void
+add_insert (JsonBuilder *b, const char *entity, const char *row_id, const char *client_id,
+            const char * const *kv)
+{
+  g_autofree char *mid = yp_uuid_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "mutation_id"); json_builder_add_string_value (b, mid);
+  json_builder_set_member_name (b, "entity"); json_builder_add_string_value (b, entity);
+  json_builder_set_member_name (b, "row_id"); json_builder_add_string_value (b, row_id);
+  json_builder_set_member_name (b, "client_id"); json_builder_add_string_value (b, client_id);
+  json_builder_set_member_name (b, "base_rev"); json_builder_add_int_value (b, 0);
+  json_builder_set_member_name (b, "op"); json_builder_add_string_value (b, "insert");
+  json_builder_set_member_name (b, "fields");
+  json_builder_begin_object (b);
+  for (guint i = 0; kv[i]; i += 2)
+    {
+      json_builder_set_member_name (b, kv[i]);
+      if (g_str_equal (kv[i], "position"))
+        json_builder_add_int_value (b, g_ascii_strtoll (kv[i + 1], NULL, 10));
+      else
+        json_builder_add_string_value (b, kv[i + 1]);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+}
+
+/* Pushes the fictional clients as the owner would have, in batches; returns the row count. */
+static guint
+fill_server (SoupSession *session, const char *base, const char *token, const char *me)
+{
+  static const char *first[] = { "Aino", "Matti", "Helmi", "Väinö", "Bo", "Saara", "Onni" };
+  static const char *last[] = { "Virtanen", "Mäkinen", "Lindqvist", "Nieminen", "Åkerlund" };
+  static const char *phases[] = { "identification", "contact", "assessment", "plan",
+                                  "implementation", "follow_up", "closing" };
+  g_autofree char *url = g_strdup_printf ("%s/api/v1/sync", base);
+  g_autofree char *now = yp_now_iso8601 ();
+  guint rows = 0, in_batch = 0;
+  g_autoptr(JsonBuilder) b = NULL;
+
+  for (guint i = 0; i < n_clients; i++)
+    {
+      g_autofree char *cid = yp_uuid_new ();
+      char pos[8];
+
+      if (b == NULL)
+        {
+          b = json_builder_new ();
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "cursor"); json_builder_add_null_value (b);
+          json_builder_set_member_name (b, "limit"); json_builder_add_int_value (b, 1);
+          json_builder_set_member_name (b, "mutations");
+          json_builder_begin_array (b);
+        }
+      {
+        const char *kv[] = { "first_name", first[i % G_N_ELEMENTS (first)],
+                             "last_name", last[(i / 7) % G_N_ELEMENTS (last)],
+                             "language", "fi", "status", "active", "responsible_id", me, NULL };
+        add_insert (b, "client", cid, cid, kv);
+      }
+      for (guint p = 0; p < G_N_ELEMENTS (phases); p++)
+        {
+          g_autofree char *id = yp_uuid_new ();
+          const char *kv[] = { "template", "default", "phase_key", phases[p], "position", pos,
+                               "status", p == 0 ? "current" : "upcoming", NULL };
+
+          g_snprintf (pos, sizeof pos, "%u", p + 1);
+          add_insert (b, "stage", id, cid, kv);
+        }
+      {
+        g_autofree char *g = yp_uuid_new (), *r = yp_uuid_new (), *a = yp_uuid_new ();
+        g_autofree char *fu = yp_uuid_new (), *m = yp_uuid_new ();
+        const char *goal[] = { "section", "goal", "text", "Haluan asua kotona", NULL };
+        const char *res[] = { "section", "resource", "text", "Tytär käy viikoittain", NULL };
+        const char *act[] = { "section", "action", "text", "Kotihoito aamuisin",
+                              "action_status", "planned", NULL };
+        const char *follow[] = { "kind", "phone", "due_on", "2026-12-01", NULL };
+        const char *msg[] = { "author_id", me, "created_at", now,
+                              "body", "Soitin asiakkaalle, kaikki hyvin.", NULL };
+
+        add_insert (b, "plan_entry", g, cid, goal);
+        add_insert (b, "plan_entry", r, cid, res);
+        add_insert (b, "plan_entry", a, cid, act);
+        add_insert (b, "follow_up", fu, cid, follow);
+        add_insert (b, "message", m, cid, msg);
+      }
+      rows += 13;
+      in_batch += 13;
+      if (in_batch + 13 > BATCH || i + 1 == n_clients)
+        {
+          g_autoptr(JsonNode) reply = NULL;
+
+          json_builder_end_array (b);
+          json_builder_end_object (b);
+          reply = post_json (session, url, token, b);
+          g_clear_object (&b);
+          in_batch = 0;
+        }
+    }
+  return rows;
+}
+
+typedef struct { gboolean done; GAsyncResult *result; } Wait;
+
+static void
+wait_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Wait *w = data;
+
+  w->result = g_object_ref (result);
+  w->done = TRUE;
+}
+
+static void
+wait_for (Wait *w)
+{
+  gint64 deadline = g_get_monotonic_time () + 600 * G_USEC_PER_SEC;
+
+  while (!w->done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  if (!w->done)
+    g_error ("Timed out");
+}
+
+static void
+engine_sync (YpSyncEngine *engine)
+{
+  Wait w = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  yp_sync_engine_sync_async (engine, NULL, wait_cb, &w);
+  wait_for (&w);
+  if (!yp_sync_engine_sync_finish (engine, w.result, &error))
+    g_error ("Sync failed: %s", error->message);
+  g_object_unref (w.result);
+}
+
+static const char *scoped_tables[] = {
+  "clients", "participants", "stages", "plan_entries", "follow_ups", "messages",
+  "consent_events", "notifications", NULL,
+};
+
+static guint
+count_rows (const char *db_path)
+{
+  sqlite3 *db;
+  guint total = 0;
+
+  sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL);
+  for (guint i = 0; scoped_tables[i]; i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", scoped_tables[i]);
+      sqlite3_stmt *st;
+
+      if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step (st) == SQLITE_ROW)
+        total += (guint) sqlite3_column_int64 (st, 0);
+      sqlite3_finalize (st);
+    }
+  sqlite3_close (db);
+  return total;
+}
+
+/* The same rows inserted straight into a fresh store's tables in one transaction. */
+static double
+sqlite_copy_seconds (const char *from, const char *to)
+{
+  g_autoptr(YpStore) fresh = yp_store_open (to, NULL);
+  sqlite3 *db;
+  gint64 t0;
+  char *attach = sqlite3_mprintf ("ATTACH %Q AS src", from);
+
+  g_clear_object (&fresh);
+  sqlite3_open (to, &db);
+  sqlite3_exec (db, "PRAGMA synchronous=FULL; PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+  sqlite3_exec (db, attach, NULL, NULL, NULL);
+  sqlite3_free (attach);
+  t0 = g_get_monotonic_time ();
+  sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  for (guint i = 0; scoped_tables[i]; i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("INSERT INTO main.%s SELECT * FROM src.%s",
+                                              scoped_tables[i], scoped_tables[i]);
+      char *err = NULL;
+
+      if (sqlite3_exec (db, sql, NULL, NULL, &err) != SQLITE_OK)
+        g_error ("%s: %s", sql, err);
+    }
+  sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  {
+    double s = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
+    sqlite3_close (db);
+    return s;
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("yp-bench-sync-XXXXXX", &error);
+  g_autofree char *server_db = g_build_filename (dir, "server.db", NULL);
+  g_autofree char *b_db = g_build_filename (dir, "laptop", "yhteispolku.db", NULL);
+  g_autofree char *c_db = g_build_filename (dir, "plain", "yhteispolku.db", NULL);
+  g_autofree char *me = NULL, *ignored = NULL, *base = NULL, *session_url = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(YpStore) store = NULL;
+  g_autoptr(YpSyncEngine) engine = NULL;
+  const char *token;
+  guint port, pushed, pulled, polls = 0;
+  gint64 t0;
+  double first_s, copy_s, poll_s;
+
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--server") && i + 1 < argc)
+      server_bin = argv[++i];
+    else if (g_str_equal (argv[i], "--clients") && i + 1 < argc)
+      n_clients = (guint) g_ascii_strtoull (argv[++i], NULL, 10);
+  if (server_bin == NULL)
+    g_error ("usage: yp-bench-sync --server PATH [--clients N]");
+
+  {
+    const char *init[] = { "init", NULL };
+    const char *add[] = { "user", "add", "alice", "--name", "Alice Omistaja", NULL };
+
+    ignored = run_admin (server_db, NULL, init);
+    me = run_admin (server_db, PASSWORD "\n", add);
+  }
+  server = start_server (server_db, &port);
+  base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  session_url = g_strdup_printf ("%s/api/v1/session", base);
+
+  /* The owner's pushes, straight through the API. */
+  {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autoptr(JsonNode) reply = NULL;
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "username"); json_builder_add_string_value (b, "alice");
+    json_builder_set_member_name (b, "password"); json_builder_add_string_value (b, PASSWORD);
+    json_builder_end_object (b);
+    reply = post_json (session, session_url, NULL, b);
+    token = json_object_get_string_member (json_node_get_object (reply), "token");
+    t0 = g_get_monotonic_time ();
+    pushed = fill_server (session, base, token, me);
+    g_print ("push_rows_per_s %.0f\n",
+             pushed / ((g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC));
+  }
+
+  /* A fresh laptop signs in as the same professional: the first sync pulls everything. */
+  store = yp_store_open (b_db, &error);
+  if (store == NULL)
+    g_error ("%s", error->message);
+  engine = yp_sync_engine_new (store);
+  yp_sync_engine_set_intervals (engine, 3600 * 1000, 3600 * 1000);
+  t0 = g_get_monotonic_time ();
+  {
+    Wait w = { 0 };
+
+    yp_sync_engine_sign_in_async (engine, base, "alice", PASSWORD, NULL, wait_cb, &w);
+    wait_for (&w);
+    if (!yp_sync_engine_sign_in_finish (engine, w.result, &error))
+      g_error ("Sign-in failed: %s", error->message);
+    g_object_unref (w.result);
+  }
+  engine_sync (engine);
+  first_s = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
+  pulled = count_rows (b_db);
+  copy_s = sqlite_copy_seconds (b_db, c_db);
+
+  g_print ("first_sync_clients %u\n", n_clients);
+  g_print ("first_sync_rows %u\n", pulled);
+  g_print ("first_sync_seconds %.2f\n", first_s);
+  g_print ("first_sync_rows_per_s %.0f\n", pulled / first_s);
+  g_print ("sqlite_insert_rows_per_s %.0f\n", pulled / copy_s);
+  g_print ("first_sync_ratio_vs_sqlite_insert %.3f\n", copy_s / first_s);
+
+  /* No-change syncs, one after another, bounded in count and time. */
+  t0 = g_get_monotonic_time ();
+  while (polls < POLL_MAX_REQUESTS &&
+         g_get_monotonic_time () - t0 < POLL_MAX_SECONDS * G_USEC_PER_SEC)
+    {
+      engine_sync (engine);
+      polls++;
+    }
+  poll_s = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
+  g_print ("poll_requests_per_s %.0f\n", polls / poll_s);
+
+  g_subprocess_send_signal (server, SIGKILL);
+  g_subprocess_wait (server, NULL, NULL);
+  return 0;
+}
