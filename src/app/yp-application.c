@@ -13,13 +13,15 @@
 #include "yp-follow-ups.h"
 #include "yp-resources.h"
 #include "yp-store.h"
+#include "yp-sync-engine.h"
 #include "yp-window.h"
 
 struct _YpApplication
 {
   AdwApplication parent_instance;
 
-  YpStore  *store;
+  YpStore      *store;
+  YpSyncEngine *engine;
   GError   *open_error;
   char     *database;
   gboolean  exit_after_first_frame;
@@ -198,8 +200,15 @@ yp_application_activate (GApplication *app)
       return;
     }
 
-  window = GTK_WINDOW (yp_window_new (GTK_APPLICATION (app), self->store));
+  /* One sync engine for the store. It does nothing at all until this device is signed in,
+   * so start-up is the same as without sync. */
+  if (self->engine == NULL)
+    self->engine = yp_sync_engine_new (self->store);
+  window = g_object_new (YP_TYPE_WINDOW, "application", app, "store", self->store,
+                         "sync-engine", self->engine, NULL);
   gtk_window_present (window);
+  if (!self->exit_after_first_frame)
+    yp_sync_engine_start (self->engine);
   if (!self->follow_ups_notified && !self->exit_after_first_frame)
     {
       self->follow_ups_notified = TRUE;
@@ -293,6 +302,7 @@ yp_application_finalize (GObject *object)
 {
   YpApplication *self = YP_APPLICATION (object);
 
+  g_clear_object (&self->engine);
   g_clear_object (&self->store);
   g_clear_error (&self->open_error);
   g_clear_pointer (&self->database, g_free);

@@ -16,10 +16,12 @@
 #include "yp-client-row.h"
 #include "yp-client-summary.h"
 #include "yp-client-view.h"
+#include "yp-conflicts-dialog.h"
 #include "yp-new-client-dialog.h"
 #include "yp-notifications.h"
 #include "yp-util.h"
 #include "yp-profile-view.h"
+#include "yp-sign-in-dialog.h"
 #include "yp-window.h"
 
 #define N_DEMO_CLIENTS 40
@@ -42,6 +44,7 @@ struct _YpWindow
   AdwBin             *client_bin;
   AdwToastOverlay    *toast_overlay;
   GtkLabel           *sync_label;
+  GtkImage           *sync_icon;
   GtkMenuButton      *notifications_button;
   GtkLabel           *notifications_count;
   GtkListBox         *notifications_list;
@@ -52,6 +55,7 @@ struct _YpWindow
   YpClientList       *clients;
   GtkSingleSelection *selection;
   GSettings          *settings;
+  YpSyncEngine       *engine;          /* may be NULL (widget tests without sync) */
 
   /* borrowed */
   YpClientView       *client_view;
@@ -60,7 +64,7 @@ struct _YpWindow
 
 G_DEFINE_FINAL_TYPE (YpWindow, yp_window, ADW_TYPE_APPLICATION_WINDOW)
 
-enum { PROP_0, PROP_STORE, N_PROPS };
+enum { PROP_0, PROP_STORE, PROP_SYNC_ENGINE, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 enum { SIGNAL_LIST_READY, N_SIGNALS };
@@ -127,27 +131,106 @@ update_list_state (YpWindow *self)
   gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "status");
 }
 
+/* "14.05" today, "23.11.2026 14.05" on another day, in local time. */
+static char *
+format_sync_time (const char *iso)
+{
+  g_autoptr(GDateTime) utc = iso ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
+  g_autoptr(GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *day = NULL;
+  g_autofree char *date = NULL;
+
+  if (local == NULL)
+    return NULL;
+  if (g_date_time_get_year (local) == g_date_time_get_year (now)
+      && g_date_time_get_day_of_year (local) == g_date_time_get_day_of_year (now))
+    return g_date_time_format (local, "%H.%M");
+  day = g_date_time_format (local, "%Y-%m-%d");
+  date = yp_date_format_fi (day);
+  return g_strdup_printf ("%s %02d.%02d", date, g_date_time_get_hour (local),
+                          g_date_time_get_minute (local));
+}
+
+/* The header's sync indicator: an icon and a short count, and the whole state in words in
+ * the tooltip and the accessible label. */
 static void
 update_sync_label (YpWindow *self)
 {
-  guint waiting = yp_store_count_outbox (self->store, NULL);
-  g_autofree char *count = g_strdup_printf ("%u", waiting);
+  YpSyncState state = self->engine ? yp_sync_engine_get_state (self->engine)
+                                   : YP_SYNC_STATE_SIGNED_OUT;
+  guint waiting = self->engine ? yp_sync_engine_get_n_waiting (self->engine) : 0;
+  guint conflicts = self->engine ? yp_sync_engine_get_n_conflicts (self->engine) : 0;
+  gboolean signed_in = self->engine != NULL && yp_sync_engine_is_signed_in (self->engine);
+  const char *icon = "computer-symbolic";
+  g_autofree char *count = NULL;
   g_autofree char *text = NULL;
 
-  /* Sync with a coordination server comes later; until then the header says plainly that
-   * everything is kept on this computer, and how much is waiting to be sent. */
-  if (waiting == 0)
-    text = g_strdup (_("Everything is saved on this computer."));
-  else
-    text = g_strdup_printf (ngettext ("Saved on this computer; %u change is waiting to sync.",
-                                      "Saved on this computer; %u changes are waiting to sync.",
-                                      waiting),
-                            waiting);
-  gtk_label_set_label (self->sync_label, waiting > 0 ? count : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->sync_label), waiting > 0);
+  switch (state)
+    {
+    case YP_SYNC_STATE_SIGNED_OUT:
+    default:
+      text = g_strdup (_("Not signed in: everything is saved on this computer"));
+      break;
+    case YP_SYNC_STATE_SYNCING:
+      icon = "emblem-synchronizing-symbolic";
+      text = g_strdup (_("Syncing…"));
+      break;
+    case YP_SYNC_STATE_SYNCED:
+      {
+        g_autofree char *when =
+          format_sync_time (yp_sync_engine_get_last_sync (self->engine));
+
+        icon = "emblem-ok-symbolic";
+        /* Translators: %s is a time such as 14.05, or a date and a time */
+        text = when ? g_strdup_printf (_("Synced at %s"), when) : g_strdup (_("Synced"));
+      }
+      break;
+    case YP_SYNC_STATE_OFFLINE:
+      icon = "network-offline-symbolic";
+      if (waiting > 0)
+        {
+          count = g_strdup_printf ("%u", waiting);
+          text = g_strdup_printf (ngettext ("Offline: %u change waiting to sync",
+                                            "Offline: %u changes waiting to sync", waiting),
+                                  waiting);
+        }
+      else
+        text = g_strdup (_("Offline: everything is saved on this computer"));
+      break;
+    case YP_SYNC_STATE_WAITING:
+      icon = "document-send-symbolic";
+      count = g_strdup_printf ("%u", waiting);
+      text = g_strdup_printf (ngettext ("%u change waiting to sync",
+                                        "%u changes waiting to sync", waiting), waiting);
+      break;
+    case YP_SYNC_STATE_CONFLICTS:
+      icon = "dialog-warning-symbolic";
+      count = g_strdup_printf ("%u", conflicts);
+      text = g_strdup_printf (ngettext ("%u conflict to resolve",
+                                        "%u conflicts to resolve", conflicts), conflicts);
+      break;
+    }
+
+  gtk_image_set_from_icon_name (self->sync_icon, icon);
+  gtk_label_set_label (self->sync_label, count ? count : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_label), count != NULL);
   gtk_widget_set_tooltip_text (self->sync_box, text);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_box),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-in",
+                                 self->engine != NULL && !signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync-now", signed_in);
+}
+
+static void
+on_engine_notify (YpSyncEngine *engine,
+                  GParamSpec   *pspec,
+                  YpWindow     *self)
+{
+  update_sync_label (self);
 }
 
 static void
@@ -523,6 +606,171 @@ add_demo_clients_action (GtkWidget  *widget,
                                                 "stay on this computer.")));
 }
 
+/* ---- sync ------------------------------------------------------------------------------- */
+
+static void
+on_dialog_signed_in (YpSignInDialog *dialog,
+                     const char     *server,
+                     YpWindow       *self)
+{
+  g_autofree char *text = g_strdup_printf (_("Signed in to %s"), server);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  update_sync_label (self);
+}
+
+static void
+sign_in_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  YpWindow *self = YP_WINDOW (widget);
+  GtkWidget *dialog;
+
+  if (self->engine == NULL)
+    return;
+  dialog = yp_sign_in_dialog_new (GTK_WINDOW (self), self->engine);
+  g_signal_connect_object (dialog, "signed-in", G_CALLBACK (on_dialog_signed_in), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_signed_out (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(YpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!yp_sync_engine_sign_out_finish (YP_SYNC_ENGINE (source), result, &error))
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+  else
+    adw_toast_overlay_add_toast (self->toast_overlay,
+                                 adw_toast_new (_("Signed out. Everything stays saved on this "
+                                                  "computer.")));
+  update_sync_label (self);
+}
+
+static void
+on_sign_out_response (AdwMessageDialog *dialog,
+                      const char       *response,
+                      YpWindow         *self)
+{
+  if (g_strcmp0 (response, "sign-out") == 0 && self->engine != NULL)
+    yp_sync_engine_sign_out_async (self->engine, NULL, on_signed_out, g_object_ref (self));
+}
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  YpWindow *self = YP_WINDOW (widget);
+  AdwMessageDialog *dialog;
+  guint waiting;
+  g_autofree char *body = NULL;
+
+  if (self->engine == NULL || !yp_sync_engine_is_signed_in (self->engine))
+    return;
+  waiting = yp_sync_engine_get_n_waiting (self->engine);
+  if (waiting > 0)
+    body = g_strdup_printf (ngettext ("%u change has not been sent to the server yet. It stays "
+                                      "on this computer and is sent when you sign in again.",
+                                      "%u changes have not been sent to the server yet. They "
+                                      "stay on this computer and are sent when you sign in "
+                                      "again.", waiting), waiting);
+  else
+    body = g_strdup (_("Everything stays saved on this computer. Changes you make while "
+                       "signed out are sent when you sign in again."));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Sign Out?"), body));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"),
+                                    "sign-out", _("_Sign Out"), NULL);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_sign_out_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_synced (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(YpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Being offline is shown by the indicator; anything else is said once in a toast. */
+  if (!yp_sync_engine_sync_finish (YP_SYNC_ENGINE (source), result, &error)
+      && !g_error_matches (error, YP_SYNC_ERROR, YP_SYNC_ERROR_OFFLINE)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+  update_sync_label (self);
+}
+
+static void
+sync_now_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  YpWindow *self = YP_WINDOW (widget);
+
+  if (self->engine == NULL)
+    return;
+  if (!yp_sync_engine_is_signed_in (self->engine))
+    {
+      sign_in_action (widget, NULL, NULL);
+      return;
+    }
+  yp_sync_engine_sync_async (self->engine, NULL, on_synced, g_object_ref (self));
+}
+
+/* Clicking the indicator does the one thing its state asks for. */
+static void
+sync_status_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  YpWindow *self = YP_WINDOW (widget);
+  GtkWidget *dialog;
+
+  if (self->engine == NULL)
+    return;
+  if (yp_sync_engine_is_signed_in (self->engine)
+      && yp_store_count_conflicts (self->store) > 0)
+    {
+      dialog = yp_conflicts_dialog_new (GTK_WINDOW (self), self->store);
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+  sync_now_action (widget, NULL, NULL);
+}
+
+static void
+on_client_purged (YpSyncEngine *engine,
+                  const char   *client_id,
+                  const char   *name,
+                  YpWindow     *self)
+{
+  AdwMessageDialog *dialog;
+  g_autofree char *body = NULL;
+
+  if (g_strcmp0 (client_id, yp_window_get_client_id (self)) == 0)
+    yp_client_view_set_client_id (self->client_view, NULL);
+  yp_client_list_reload (self->clients);
+
+  if (name != NULL && *name != '\0')
+    body = g_strdup_printf (_("%s no longer shares their information with you, so everything "
+                              "about them was removed from this computer."), name);
+  else
+    body = g_strdup (_("A client no longer shares their information with you, so everything "
+                       "about them was removed from this computer."));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Access to a Client Was Removed"),
+                                                       body));
+  adw_message_dialog_add_response (dialog, "close", _("_OK"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* ---- showing a client -------------------------------------------------------------------- */
 
 void
@@ -689,6 +937,12 @@ yp_window_constructed (GObject *object)
   update_view_button (self, filter);
 
   g_signal_connect_object (self->store, "changed", G_CALLBACK (on_store_changed), self, 0);
+  if (self->engine != NULL)
+    {
+      g_signal_connect_object (self->engine, "notify", G_CALLBACK (on_engine_notify), self, 0);
+      g_signal_connect_object (self->engine, "client-purged", G_CALLBACK (on_client_purged),
+                               self, 0);
+    }
   update_sync_label (self);
   queue_notifications_count (self);
 
@@ -715,6 +969,7 @@ yp_window_dispose (GObject *object)
   g_clear_object (&self->clients);
   g_clear_object (&self->settings);
   g_clear_object (&self->store);
+  g_clear_object (&self->engine);
 
   G_OBJECT_CLASS (yp_window_parent_class)->dispose (object);
 }
@@ -730,6 +985,7 @@ yp_window_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STORE: g_value_set_object (value, self->store); break;
+    case PROP_SYNC_ENGINE: g_value_set_object (value, self->engine); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -745,6 +1001,7 @@ yp_window_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_STORE: self->store = g_value_dup_object (value); break;
+    case PROP_SYNC_ENGINE: self->engine = g_value_dup_object (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -762,6 +1019,9 @@ yp_window_class_init (YpWindowClass *klass)
 
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL, YP_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SYNC_ENGINE] =
+    g_param_spec_object ("sync-engine", NULL, NULL, YP_TYPE_SYNC_ENGINE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -786,6 +1046,7 @@ yp_window_class_init (YpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, YpWindow, client_bin);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, sync_label);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, sync_icon);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, notifications_button);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, notifications_count);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, notifications_list);
@@ -811,6 +1072,12 @@ yp_window_class_init (YpWindowClass *klass)
                                        "win.show-help-overlay", NULL);
   gtk_widget_class_install_action (widget_class, "win.add-demo-clients", NULL,
                                    add_demo_clients_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.sync-now", NULL, sync_now_action);
+  gtk_widget_class_install_action (widget_class, "win.sync-status", NULL, sync_status_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.sync-now", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.new-client", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
@@ -840,3 +1107,4 @@ yp_window_new (GtkApplication *application,
 {
   return g_object_new (YP_TYPE_WINDOW, "application", application, "store", store, NULL);
 }
+
