@@ -207,9 +207,8 @@ yp_application_activate (GApplication *app)
   window = g_object_new (YP_TYPE_WINDOW, "application", app, "store", self->store,
                          "sync-engine", self->engine, NULL);
   gtk_window_present (window);
-  if (!self->exit_after_first_frame)
-    yp_sync_engine_start (self->engine);
-  if (!self->follow_ups_notified && !self->exit_after_first_frame)
+  yp_sync_engine_start (self->engine);
+  if (!self->follow_ups_notified)
     {
       self->follow_ups_notified = TRUE;
       g_idle_add_full (G_PRIORITY_LOW, notify_follow_ups_due_cb, g_object_ref (self),
