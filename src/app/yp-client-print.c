@@ -1,4 +1,5 @@
-/* yp-client-print.c — the stage map and the current plan, printed for the client.
+/* yp-client-print.c — the stage map and the current plan, and the consent log, printed for
+ * the client.
  *
  * The printout follows the CLIENT's preferred language, which is usually not the language of
  * the nurse's screen. gettext answers in the process's language, and switching it per call
@@ -18,6 +19,7 @@
 #include <pango/pangocairo.h>
 
 #include "yp-client-print.h"
+#include "yp-participants.h"
 #include "yp-plan.h"
 #include "yp-stages.h"
 #include "yp-util.h"
@@ -54,6 +56,22 @@ typedef enum
   S_CONTACT,
   S_PRINTED_ON,       /* %s date */
   S_PAGE,             /* %d %d */
+  S_CONSENT_TITLE,
+  S_CONSENT_INTRO,
+  S_CONSENT_LOG,
+  S_CONSENT_EMPTY,
+  S_EV_INVITED,       /* %s inviter, %s expert */
+  S_EV_CONSENT_IN_PERSON, /* %s expert */
+  S_EV_CONSENT_PHONE, /* %s expert */
+  S_EV_CONSENT_WRITTEN, /* %s expert */
+  S_EV_SEES_ALL,
+  S_EV_SEES_FROM,     /* %s date */
+  S_EV_STARTED,       /* %s expert */
+  S_EV_JOINED,        /* %s expert */
+  S_EV_DECLINED,      /* %s expert */
+  S_EV_REVOKED,       /* %s expert, %s reason */
+  S_UNKNOWN_EXPERT,
+  S_CONSENT_RIGHTS,
   N_STRINGS
 } StringId;
 
@@ -104,6 +122,53 @@ static const char * const strings[N_STRINGS][3] = {
                     "The next review has not been set yet." },
   [S_PRINTED_ON] = { "Tulostettu %s", "Utskriven %s", "Printed %s" },
   [S_PAGE] = { "Sivu %d/%d", "Sida %d/%d", "Page %d of %d" },
+  [S_CONSENT_TITLE] = { "Kuka on mukana ja mihin olet suostunut",
+                        "Vem som deltar och vad du har samtyckt till",
+                        "Who takes part and what you have agreed to" },
+  [S_CONSENT_INTRO] = { "Tässä on kaikki, mitä olet päättänyt siitä, ketkä ammattilaiset ovat "
+                        "mukana ohjaustilassasi.",
+                        "Här är allt du har bestämt om vilka yrkespersoner som deltar i ditt "
+                        "handledningsutrymme.",
+                        "This is everything you have decided about which professionals take "
+                        "part in your guidance space." },
+  [S_CONSENT_LOG] = { "Suostumukset aikajärjestyksessä", "Samtycken i tidsordning",
+                      "Your consents, oldest first" },
+  [S_CONSENT_EMPTY] = { "Ei vielä kirjauksia.", "Inga anteckningar ännu.",
+                        "Nothing recorded yet." },
+  [S_EV_INVITED] = { "%s kutsui mukaan: %s. Sinulta kysyttiin suostumusta.",
+                     "%s bjöd in: %s. Du tillfrågades om ditt samtycke.",
+                     "%s invited %s to take part. You were asked for your consent." },
+  [S_EV_CONSENT_IN_PERSON] = { "Annoit suostumuksen kasvokkain. Mukaan tuli: %s.",
+                               "Du gav ditt samtycke personligen. Med kom: %s.",
+                               "You gave your consent in person. %s joined." },
+  [S_EV_CONSENT_PHONE] = { "Annoit suostumuksen puhelimessa. Mukaan tuli: %s.",
+                           "Du gav ditt samtycke per telefon. Med kom: %s.",
+                           "You gave your consent by phone. %s joined." },
+  [S_EV_CONSENT_WRITTEN] = { "Annoit suostumuksen kirjallisesti. Mukaan tuli: %s.",
+                             "Du gav ditt samtycke skriftligen. Med kom: %s.",
+                             "You gave your consent in writing. %s joined." },
+  [S_EV_SEES_ALL] = { "Hän saa nähdä kaikki viestit ja liitteet, myös aiemmat.",
+                      "Hen får se alla meddelanden och bilagor, även tidigare.",
+                      "They may see all messages and attachments, earlier ones too." },
+  [S_EV_SEES_FROM] = { "Hän saa nähdä viestit ja liitteet %s alkaen.",
+                       "Hen får se meddelanden och bilagor från och med %s.",
+                       "They may see messages and attachments from %s onwards." },
+  [S_EV_STARTED] = { "%s aloitti ohjaustilan kanssasi.",
+                     "%s startade handledningsutrymmet tillsammans med dig.",
+                     "%s started the guidance space with you." },
+  [S_EV_JOINED] = { "Mukaan tuli: %s.", "Med kom: %s.", "%s joined." },
+  [S_EV_DECLINED] = { "Et antanut suostumusta, joten %s ei tullut mukaan.",
+                      "Du gav inte ditt samtycke, så %s kom inte med.",
+                      "You did not give consent, so %s did not join." },
+  [S_EV_REVOKED] = { "Toiveestasi käyttöoikeus peruttiin: %s ei enää näe tietojasi. Syy: %s",
+                     "På din begäran återkallades åtkomsten: %s ser inte längre dina uppgifter. "
+                     "Orsak: %s",
+                     "At your wish, access was removed: %s no longer sees your information. "
+                     "Reason: %s" },
+  [S_UNKNOWN_EXPERT] = { "tuntematon asiantuntija", "okänd sakkunnig", "an unknown expert" },
+  [S_CONSENT_RIGHTS] = { "Voit milloin tahansa pyytää, että jonkun käyttöoikeus perutaan.",
+                         "Du kan när som helst be att någons åtkomst återkallas.",
+                         "You can ask at any time for someone's access to be removed." },
 };
 
 typedef enum { B_TITLE, B_SUBTITLE, B_HEADING, B_PHASE, B_BODY, B_ITEM } BlockStyle;
@@ -219,34 +284,62 @@ fmt (const char *format,
 }
 #pragma GCC diagnostic pop
 
+typedef enum { KIND_PLAN, KIND_CONSENT } PrintKind;
+
+static const char * const langs[] = { "fi", "sv", "en" };
+
+/* The parts every printout shares: the client's language, name and the printing date. */
 static Printout *
-build_printout (YpStore     *store,
-                const char  *client_id,
-                GError     **error)
+printout_new (YpStore     *store,
+              const char  *client_id,
+              YpRecord   **client_out,
+              GError     **error)
 {
-  static const char * const langs[] = { "fi", "sv", "en" };
-  static const struct { const char *section; StringId heading; } sections[] = {
-    { "goal", S_GOALS }, { "resource", S_RESOURCES }, { "need", S_NEEDS },
-    { "action", S_ACTIONS },
-  };
   g_autoptr(Printout) p = g_new0 (Printout, 1);
   g_autoptr(YpRecord) client = NULL;
-  g_autoptr(YpRecord) responsible = NULL;
-  g_autoptr(GPtrArray) stages = NULL;
-  g_autoptr(GPtrArray) entries = NULL;
-  g_autoptr(GPtrArray) versions = NULL;
   g_autofree char *today = yp_today_iso ();
   g_autofree char *today_fi = yp_date_format_fi (today);
-  const YpStageTemplate *tmpl;
   const char *lang;
-  const char *review;
-  int current = -1;
 
   p->blocks = g_array_new (FALSE, TRUE, sizeof (Block));
   g_array_set_clear_func (p->blocks, block_clear);
   p->page_starts = g_array_new (FALSE, TRUE, sizeof (guint));
 
   if ((client = yp_store_get (store, yp_schema_lookup ("client"), client_id, error)) == NULL)
+    return NULL;
+  lang = yp_record_get_string (client, "language");
+  for (guint i = 0; i < G_N_ELEMENTS (langs); i++)
+    if (g_strcmp0 (lang, langs[i]) == 0)
+      p->lang = i;
+  p->client_name = g_strdup_printf ("%s %s", yp_record_get_string (client, "first_name"),
+                                    yp_record_get_string (client, "last_name"));
+  p->printed_on = fmt (S (p, S_PRINTED_ON), today_fi);
+  if (client_out != NULL)
+    *client_out = g_steal_pointer (&client);
+  return g_steal_pointer (&p);
+}
+
+static Printout *
+build_plan_printout (YpStore     *store,
+                     const char  *client_id,
+                     GError     **error)
+{
+  static const struct { const char *section; StringId heading; } sections[] = {
+    { "goal", S_GOALS }, { "resource", S_RESOURCES }, { "need", S_NEEDS },
+    { "action", S_ACTIONS },
+  };
+  g_autoptr(Printout) p = NULL;
+  g_autoptr(YpRecord) client = NULL;
+  g_autoptr(YpRecord) responsible = NULL;
+  g_autoptr(GPtrArray) stages = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) versions = NULL;
+  const YpStageTemplate *tmpl;
+  const char *lang;
+  const char *review;
+  int current = -1;
+
+  if ((p = printout_new (store, client_id, &client, error)) == NULL)
     return NULL;
   if ((stages = yp_stages_ensure (store, client_id, NULL, error)) == NULL)
     return NULL;
@@ -258,15 +351,7 @@ build_printout (YpStore     *store,
                                             : NULL, error);
   if (tmpl == NULL)
     return NULL;
-
-  lang = yp_record_get_string (client, "language");
-  for (guint i = 0; i < G_N_ELEMENTS (langs); i++)
-    if (g_strcmp0 (lang, langs[i]) == 0)
-      p->lang = i;
   lang = langs[p->lang];
-  p->client_name = g_strdup_printf ("%s %s", yp_record_get_string (client, "first_name"),
-                                    yp_record_get_string (client, "last_name"));
-  p->printed_on = fmt (S (p, S_PRINTED_ON), today_fi);
 
   add (p, B_TITLE, g_strdup (p->client_name));
   add (p, B_SUBTITLE, g_strdup (yp_stage_template_get_title (tmpl, lang)));
@@ -386,6 +471,151 @@ build_printout (YpStore     *store,
   else
     add (p, B_BODY, g_strdup (S (p, S_NO_REVIEW)));
   return g_steal_pointer (&p);
+}
+
+/* "Matti Virtanen (Lahden kaupunki)": the name and organisation, no words from the UI. */
+static char *
+describe_expert (Printout   *p,
+                 YpStore    *store,
+                 const char *professional_id)
+{
+  g_autoptr(YpRecord) pro = NULL;
+  g_autoptr(YpRecord) org = NULL;
+
+  if (professional_id == NULL
+      || (pro = yp_store_get (store, yp_schema_lookup ("professional"), professional_id,
+                              NULL)) == NULL)
+    return g_strdup (S (p, S_UNKNOWN_EXPERT));
+  if (!yp_record_is_null (pro, "organization_id"))
+    org = yp_store_get (store, yp_schema_lookup ("organization"),
+                        yp_record_get_string (pro, "organization_id"), NULL);
+  if (org != NULL)
+    return g_strdup_printf ("%s (%s)", yp_record_get_string (pro, "name"),
+                            yp_record_get_string (org, "name"));
+  return g_strdup (yp_record_get_string (pro, "name"));
+}
+
+static char *
+describe_participant (Printout   *p,
+                      YpStore    *store,
+                      GHashTable *cache,
+                      const char *participant_id)
+{
+  const char *cached = participant_id ? g_hash_table_lookup (cache, participant_id) : NULL;
+  g_autoptr(YpRecord) part = NULL;
+  char *text;
+
+  if (cached != NULL)
+    return g_strdup (cached);
+  if (participant_id != NULL)
+    part = yp_store_get (store, yp_schema_lookup ("participant"), participant_id, NULL);
+  text = describe_expert (p, store, part ? yp_record_get_string (part, "professional_id") : NULL);
+  if (participant_id != NULL)
+    g_hash_table_insert (cache, g_strdup (participant_id), g_strdup (text));
+  return text;
+}
+
+/* The consent log in the client's language: who was invited, how the client agreed or
+ * declined, what each expert may see, and removed access with the reason. */
+static Printout *
+build_consent_printout (YpStore     *store,
+                        const char  *client_id,
+                        GError     **error)
+{
+  g_autoptr(Printout) p = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GHashTable) who = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  const char *previous_consented = NULL;
+  gboolean any = FALSE;
+
+  if ((p = printout_new (store, client_id, NULL, error)) == NULL)
+    return NULL;
+  if ((events = yp_participants_list_consent_log (store, client_id, error)) == NULL)
+    return NULL;
+
+  add (p, B_TITLE, g_strdup (p->client_name));
+  add (p, B_SUBTITLE, g_strdup (S (p, S_CONSENT_TITLE)));
+  add (p, B_BODY, g_strdup (S (p, S_CONSENT_INTRO)));
+  add (p, B_HEADING, g_strdup (S (p, S_CONSENT_LOG)));
+  for (guint i = 0; i < events->len; i++)
+    {
+      YpRecord *e = events->pdata[i];
+      const char *event = yp_record_get_string (e, "event");
+      const char *pid = yp_record_get_string (e, "participant_id");
+      g_autofree char *date = yp_participants_format_date (yp_record_get_string (e, "at"));
+      g_autofree char *name = describe_participant (p, store, who, pid);
+      g_autofree char *sentence = NULL;
+
+      if (g_strcmp0 (event, "joined") == 0 && g_strcmp0 (previous_consented, pid) == 0)
+        {
+          /* Said already by the consent sentence just before. */
+          previous_consented = NULL;
+          continue;
+        }
+      previous_consented = NULL;
+
+      if (g_strcmp0 (event, "invited") == 0)
+        {
+          g_autofree char *inviter = describe_expert (p, store,
+                                                      yp_record_get_string (e, "recorded_by"));
+
+          sentence = fmt (S (p, S_EV_INVITED), inviter, name);
+        }
+      else if (g_strcmp0 (event, "consented") == 0)
+        {
+          const char *method = yp_record_get_string (e, "method");
+          const char *window = yp_record_get_string (e, "history_window");
+          StringId id = g_strcmp0 (method, "phone") == 0 ? S_EV_CONSENT_PHONE
+                        : g_strcmp0 (method, "written") == 0 ? S_EV_CONSENT_WRITTEN
+                        : S_EV_CONSENT_IN_PERSON;
+          g_autofree char *consent = fmt (S (p, id), name);
+          g_autofree char *from = yp_participants_format_date (yp_record_get_string (e,
+                                                                                     "history_from"));
+          g_autofree char *history = NULL;
+
+          if (g_strcmp0 (window, "everything") == 0)
+            history = g_strdup (S (p, S_EV_SEES_ALL));
+          else if (from != NULL)
+            history = fmt (S (p, S_EV_SEES_FROM), from);
+          sentence = history ? g_strdup_printf ("%s %s", consent, history)
+                             : g_steal_pointer (&consent);
+          previous_consented = pid;
+        }
+      else if (g_strcmp0 (event, "joined") == 0)
+        {
+          g_autoptr(YpRecord) part = yp_store_get (store, yp_schema_lookup ("participant"), pid,
+                                                   NULL);
+
+          if (part && g_strcmp0 (yp_record_get_string (part, "role"), "owner") == 0)
+            sentence = fmt (S (p, S_EV_STARTED), name);
+          else
+            sentence = fmt (S (p, S_EV_JOINED), name);
+        }
+      else if (g_strcmp0 (event, "declined") == 0)
+        sentence = fmt (S (p, S_EV_DECLINED), name);
+      else if (g_strcmp0 (event, "revoked") == 0)
+        sentence = fmt (S (p, S_EV_REVOKED), name, yp_record_get_string (e, "reason") ?: "");
+      else
+        continue;
+
+      any = TRUE;
+      add (p, B_ITEM, g_strdup_printf ("%s  %s", date ? date : "", sentence));
+    }
+  if (!any)
+    add (p, B_ITEM, g_strdup (S (p, S_CONSENT_EMPTY)));
+  add (p, B_BODY, g_strdup (S (p, S_CONSENT_RIGHTS)));
+  return g_steal_pointer (&p);
+}
+
+static Printout *
+build_printout (YpStore     *store,
+                const char  *client_id,
+                PrintKind    kind,
+                GError     **error)
+{
+  if (kind == KIND_CONSENT)
+    return build_consent_printout (store, client_id, error);
+  return build_plan_printout (store, client_id, error);
 }
 
 /* ---- layout and drawing ---------------------------------------------------------------- */
@@ -544,11 +774,12 @@ log_audit (YpStore    *store,
 #define A4_HEIGHT 841.890
 #define MARGIN    56.0
 
-gboolean
-yp_client_print_export_pdf (YpStore     *store,
-                            const char  *client_id,
-                            const char  *path,
-                            GError     **error)
+static gboolean
+export_pdf (YpStore     *store,
+            const char  *client_id,
+            PrintKind    kind,
+            const char  *path,
+            GError     **error)
 {
   g_autoptr(Printout) p = NULL;
   cairo_surface_t *surface;
@@ -559,7 +790,7 @@ yp_client_print_export_pdf (YpStore     *store,
   g_return_val_if_fail (YP_IS_STORE (store), FALSE);
   g_return_val_if_fail (client_id != NULL && path != NULL, FALSE);
 
-  if ((p = build_printout (store, client_id, error)) == NULL)
+  if ((p = build_printout (store, client_id, kind, error)) == NULL)
     return FALSE;
   surface = cairo_pdf_surface_create (path, A4_WIDTH, A4_HEIGHT);
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, p->client_name);
@@ -587,12 +818,31 @@ yp_client_print_export_pdf (YpStore     *store,
   return TRUE;
 }
 
-char *
-yp_client_print_dup_text (YpStore     *store,
-                          const char  *client_id,
-                          GError     **error)
+gboolean
+yp_client_print_export_pdf (YpStore     *store,
+                            const char  *client_id,
+                            const char  *path,
+                            GError     **error)
 {
-  g_autoptr(Printout) p = build_printout (store, client_id, error);
+  return export_pdf (store, client_id, KIND_PLAN, path, error);
+}
+
+gboolean
+yp_client_print_consent_export_pdf (YpStore     *store,
+                                    const char  *client_id,
+                                    const char  *path,
+                                    GError     **error)
+{
+  return export_pdf (store, client_id, KIND_CONSENT, path, error);
+}
+
+static char *
+dup_text (YpStore     *store,
+          const char  *client_id,
+          PrintKind    kind,
+          GError     **error)
+{
+  g_autoptr(Printout) p = build_printout (store, client_id, kind, error);
   g_autoptr(GString) text = g_string_new (NULL);
 
   if (p == NULL)
@@ -602,10 +852,27 @@ yp_client_print_dup_text (YpStore     *store,
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+char *
+yp_client_print_dup_text (YpStore     *store,
+                          const char  *client_id,
+                          GError     **error)
+{
+  return dup_text (store, client_id, KIND_PLAN, error);
+}
+
+char *
+yp_client_print_consent_dup_text (YpStore     *store,
+                                  const char  *client_id,
+                                  GError     **error)
+{
+  return dup_text (store, client_id, KIND_CONSENT, error);
+}
+
 typedef struct
 {
   YpStore  *store;
   char     *client_id;
+  PrintKind kind;
   Printout *printout;
 } PrintJob;
 
@@ -650,10 +917,11 @@ on_print_done (GtkPrintOperation       *op,
     log_audit (job->store, job->client_id, "print");
 }
 
-void
-yp_client_print_run (YpStore    *store,
-                     const char *client_id,
-                     GtkWindow  *parent)
+static void
+run (YpStore    *store,
+     const char *client_id,
+     PrintKind   kind,
+     GtkWindow  *parent)
 {
   g_autoptr(GtkPrintOperation) op = NULL;
   g_autoptr(GError) error = NULL;
@@ -665,7 +933,8 @@ yp_client_print_run (YpStore    *store,
   job = g_new0 (PrintJob, 1);
   job->store = g_object_ref (store);
   job->client_id = g_strdup (client_id);
-  job->printout = build_printout (store, client_id, &error);
+  job->kind = kind;
+  job->printout = build_printout (store, client_id, kind, &error);
   if (job->printout == NULL)
     {
       g_warning ("Cannot print for the client: %s", error->message);
@@ -685,6 +954,22 @@ yp_client_print_run (YpStore    *store,
     g_warning ("Printing failed: %s", error->message);
 }
 
+void
+yp_client_print_run (YpStore    *store,
+                     const char *client_id,
+                     GtkWindow  *parent)
+{
+  run (store, client_id, KIND_PLAN, parent);
+}
+
+void
+yp_client_print_consent_run (YpStore    *store,
+                             const char *client_id,
+                             GtkWindow  *parent)
+{
+  run (store, client_id, KIND_CONSENT, parent);
+}
+
 static void
 on_pdf_chosen (GtkNativeDialog *chooser,
                int              response,
@@ -697,7 +982,7 @@ on_pdf_chosen (GtkNativeDialog *chooser,
   if (response == GTK_RESPONSE_ACCEPT &&
       (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser))) != NULL &&
       (path = g_file_get_path (file)) != NULL &&
-      !yp_client_print_export_pdf (job->store, job->client_id, path, &error))
+      !export_pdf (job->store, job->client_id, job->kind, path, &error))
     {
       GtkWindow *parent = gtk_native_dialog_get_transient_for (chooser);
       GtkWidget *dialog = adw_message_dialog_new (parent, _("The PDF was not saved"),
@@ -710,10 +995,11 @@ on_pdf_chosen (GtkNativeDialog *chooser,
   g_object_unref (chooser);
 }
 
-void
-yp_client_print_choose_pdf (YpStore    *store,
-                            const char *client_id,
-                            GtkWindow  *parent)
+static void
+choose_pdf (YpStore    *store,
+            const char *client_id,
+            PrintKind   kind,
+            GtkWindow  *parent)
 {
   GtkFileChooserNative *chooser;
   g_autoptr(YpRecord) client = NULL;
@@ -727,13 +1013,35 @@ yp_client_print_choose_pdf (YpStore    *store,
   chooser = gtk_file_chooser_native_new (_("Export PDF for the Client"), parent,
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), NULL);
   /* Translators: the file name of the exported printout; %s is the client's last name */
-  name = g_strdup_printf (_("plan-%s.pdf"),
-                          client ? yp_record_get_string (client, "last_name") : "");
+  if (kind == KIND_CONSENT)
+    /* Translators: the file name of the exported consent log; %s is the client's last name */
+    name = g_strdup_printf (_("consents-%s.pdf"),
+                            client ? yp_record_get_string (client, "last_name") : "");
+  else
+    name = g_strdup_printf (_("plan-%s.pdf"),
+                            client ? yp_record_get_string (client, "last_name") : "");
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   job = g_new0 (PrintJob, 1);
   job->store = g_object_ref (store);
   job->client_id = g_strdup (client_id);
+  job->kind = kind;
   g_object_set_data_full (G_OBJECT (chooser), "yp-print-job", job, print_job_free);
   g_signal_connect (chooser, "response", G_CALLBACK (on_pdf_chosen), job);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+void
+yp_client_print_choose_pdf (YpStore    *store,
+                            const char *client_id,
+                            GtkWindow  *parent)
+{
+  choose_pdf (store, client_id, KIND_PLAN, parent);
+}
+
+void
+yp_client_print_consent_choose_pdf (YpStore    *store,
+                                    const char *client_id,
+                                    GtkWindow  *parent)
+{
+  choose_pdf (store, client_id, KIND_CONSENT, parent);
 }

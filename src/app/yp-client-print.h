@@ -1,5 +1,5 @@
-/* yp-client-print.h — the stage map and the current plan, printed for the client in the
- * client's own language (not the UI's). */
+/* yp-client-print.h — the stage map and the current plan, and the consent log, printed for
+ * the client in the client's own language (not the UI's). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -28,5 +28,22 @@ void     yp_client_print_choose_pdf (YpStore    *store,
 char    *yp_client_print_dup_text   (YpStore    *store,
                                      const char *client_id,
                                      GError    **error);
+
+/* The same four for the client's consent log: who was invited (name and organisation), when
+ * and how the client agreed or declined, from when each expert may see messages, and access
+ * removed with the reason; in the client's language. */
+gboolean yp_client_print_consent_export_pdf (YpStore    *store,
+                                             const char *client_id,
+                                             const char *path,
+                                             GError    **error);
+void     yp_client_print_consent_run        (YpStore    *store,
+                                             const char *client_id,
+                                             GtkWindow  *parent);
+void     yp_client_print_consent_choose_pdf (YpStore    *store,
+                                             const char *client_id,
+                                             GtkWindow  *parent);
+char    *yp_client_print_consent_dup_text   (YpStore    *store,
+                                             const char *client_id,
+                                             GError    **error);
 
 G_END_DECLS

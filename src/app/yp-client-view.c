@@ -16,6 +16,7 @@
 #include "yp-follow-ups-view.h"
 #include "yp-messages-view.h"
 #include "yp-participants-view.h"
+#include "yp-participants.h"
 #include "yp-plan-view.h"
 #include "yp-stage-map-view.h"
 #include "yp-util.h"
@@ -106,6 +107,27 @@ update_header (YpClientView *self)
   adw_view_switcher_title_set_subtitle (self->title, subtitle->str);
 }
 
+/* A third-sector supporter sees only the pages their role allows (the store enforces the same
+ * rule on what those pages list). */
+static void
+update_page_visibility (YpClientView *self)
+{
+  const char *visible = adw_view_stack_get_visible_child_name (self->pages);
+  GtkWidget *details = adw_view_stack_get_child_by_name (self->pages, "details");
+
+  adw_view_stack_page_set_visible (adw_view_stack_get_page (self->pages, details),
+                                   yp_participants_may_use_page (self->store, self->client_id,
+                                                                 "details"));
+  for (guint i = 0; i < N_PAGES; i++)
+    if (self->page_bins[i] != NULL)
+      adw_view_stack_page_set_visible (adw_view_stack_get_page (self->pages,
+                                                                GTK_WIDGET (self->page_bins[i])),
+                                       yp_participants_may_use_page (self->store, self->client_id,
+                                                                     page_infos[i].name));
+  if (visible != NULL && !yp_participants_may_use_page (self->store, self->client_id, visible))
+    adw_view_stack_set_visible_child_name (self->pages, "stage-map");
+}
+
 static void
 on_store_changed (YpStore      *store,
                   const char   *table,
@@ -156,6 +178,7 @@ yp_client_view_set_client_id (YpClientView *self,
         if (self->page_widgets[i] != NULL)
           g_object_set (self->page_widgets[i], "client-id", client_id, NULL);
       update_header (self);
+      update_page_visibility (self);
       /* The page stays: a nurse going through her follow-ups keeps seeing follow-ups. */
       gtk_stack_set_visible_child_name (self->content_stack, "client");
     }

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "yp-client-print.h"
 #include "yp-participants.h"
 #include "yp-participants-view.h"
 #include "yp-resources.h"
@@ -881,6 +882,28 @@ remove_access_action (GtkWidget  *widget,
                       NULL, NULL);
 }
 
+static void
+print_log_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  YpParticipantsView *self = YP_PARTICIPANTS_VIEW (widget);
+
+  if (self->client_id != NULL)
+    yp_client_print_consent_run (self->store, self->client_id, parent_window (self));
+}
+
+static void
+export_log_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  YpParticipantsView *self = YP_PARTICIPANTS_VIEW (widget);
+
+  if (self->client_id != NULL)
+    yp_client_print_consent_choose_pdf (self->store, self->client_id, parent_window (self));
+}
+
 /* ---- the lists ------------------------------------------------------------------------- */
 
 static GtkWidget *
@@ -1033,6 +1056,10 @@ refresh (YpParticipantsView *self)
                   "do this.");
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "participants.invite", can_manage);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "participants.print-log",
+                                 self->client_id != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "participants.export-log",
+                                 self->client_id != NULL);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->invite_button),
                                can_manage ? _("Propose another expert to the client") : refusal);
 
@@ -1205,6 +1232,10 @@ yp_participants_view_class_init (YpParticipantsViewClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "participants.invite", NULL, invite_action);
+  gtk_widget_class_install_action (widget_class, "participants.print-log", NULL,
+                                   print_log_action);
+  gtk_widget_class_install_action (widget_class, "participants.export-log", NULL,
+                                   export_log_action);
   gtk_widget_class_install_action (widget_class, "participants.consent", "s", consent_action);
   gtk_widget_class_install_action (widget_class, "participants.declined", "s",
                                    declined_action);

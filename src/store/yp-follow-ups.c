@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "yp-follow-ups.h"
+#include "yp-participants.h"
 #include "yp-util.h"
 
 static const char * const kinds[] = { "phone", "home_visit", "video", NULL };
@@ -373,6 +374,10 @@ yp_follow_ups_list (YpStore     *store,
   g_return_val_if_fail (YP_IS_STORE (store), NULL);
   g_return_val_if_fail (client_id != NULL, NULL);
 
+  /* Follow-up calls and home visits record how the client copes (health details): a
+   * third-sector supporter does not see them. */
+  if (yp_participants_is_supporter (store, client_id))
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) yp_record_unref);
   rows = yp_store_list_for_client (store, yp_schema_lookup ("follow_up"), client_id, error);
   if (rows)
     g_ptr_array_sort (rows, compare_follow_ups);

@@ -517,6 +517,98 @@ yp_participants_can_manage (YpStore    *store,
 }
 
 gboolean
+yp_participants_is_supporter (YpStore    *store,
+                              const char *client_id)
+{
+  g_autoptr(YpRecord) mine = NULL;
+
+  g_return_val_if_fail (YP_IS_STORE (store), FALSE);
+
+  mine = yp_participants_dup_mine (store, client_id);
+  return mine != NULL && g_strcmp0 (yp_record_get_string (mine, "state"), "active") == 0
+         && yp_record_get_int (mine, "deleted") == 0
+         && g_strcmp0 (yp_record_get_string (mine, "role"), "supporter") == 0;
+}
+
+gboolean
+yp_participants_may_use_page (YpStore    *store,
+                              const char *client_id,
+                              const char *page)
+{
+  static const char * const supporter_pages[] = { "stage-map", "plan", "messages", NULL };
+
+  g_return_val_if_fail (YP_IS_STORE (store), FALSE);
+  g_return_val_if_fail (page != NULL, FALSE);
+
+  if (!yp_participants_is_supporter (store, client_id))
+    return TRUE;
+  return g_strv_contains (supporter_pages, page);
+}
+
+static gboolean
+same_words (const char *a,
+            const char *b)
+{
+  g_autofree char *x = NULL, *y = NULL, *fx = NULL, *fy = NULL;
+
+  if (a == NULL || b == NULL)
+    return FALSE;
+  x = g_strstrip (g_strdup (a));
+  y = g_strstrip (g_strdup (b));
+  if (*x == '\0')
+    return FALSE;
+  fx = g_utf8_casefold (x, -1);
+  fy = g_utf8_casefold (y, -1);
+  return g_utf8_collate (fx, fy) == 0;
+}
+
+gboolean
+yp_participants_is_my_action (YpStore        *store,
+                              const YpRecord *entry)
+{
+  g_autoptr(YpRecord) me = NULL;
+  g_autoptr(YpRecord) org = NULL;
+  const char *responsible;
+
+  g_return_val_if_fail (YP_IS_STORE (store), FALSE);
+  g_return_val_if_fail (entry != NULL, FALSE);
+
+  if (g_strcmp0 (yp_record_get_string (entry, "section"), "action") != 0)
+    return FALSE;
+  responsible = yp_record_get_string (entry, "responsible");
+  if (responsible == NULL || yp_store_get_me_id (store) == NULL
+      || (me = yp_store_get (store, entity ("professional"), yp_store_get_me_id (store),
+                             NULL)) == NULL)
+    return FALSE;
+  if (same_words (responsible, yp_record_get_string (me, "name")))
+    return TRUE;
+  if (!yp_record_is_null (me, "organization_id"))
+    org = yp_store_get (store, entity ("organization"),
+                        yp_record_get_string (me, "organization_id"), NULL);
+  return org != NULL && same_words (responsible, yp_record_get_string (org, "name"));
+}
+
+YpRecord *
+yp_participants_dup_client (YpStore     *store,
+                            const char  *client_id,
+                            GError     **error)
+{
+  static const char * const health_fields[] =
+    { "notes", "next_follow_up", "end_reason", "end_summary", NULL };
+  YpRecord *client;
+
+  g_return_val_if_fail (YP_IS_STORE (store), NULL);
+  g_return_val_if_fail (client_id != NULL, NULL);
+
+  if ((client = yp_store_get (store, entity ("client"), client_id, error)) == NULL)
+    return NULL;
+  if (yp_participants_is_supporter (store, client_id))
+    for (guint i = 0; health_fields[i]; i++)
+      yp_record_set_null (client, health_fields[i]);
+  return client;
+}
+
+gboolean
 yp_participants_is_active (YpStore    *store,
                            const char *client_id,
                            const char *professional_id)

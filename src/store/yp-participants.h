@@ -104,6 +104,28 @@ gboolean    yp_participants_may_see         (YpStore    *store,
                                              const char *professional_id,
                                              const char *created_at);
 
+/* The third-sector supporter rule ("sees the stage map, their own actions and messages, not
+ * health details"). The signed-in professional's current, active row for the client has the
+ * role "supporter". */
+gboolean    yp_participants_is_supporter    (YpStore    *store,
+                                             const char *client_id);
+/* Whether the signed-in professional may use the client's page @page ("details",
+ * "stage-map", "plan", "participants", "follow-ups", "messages"): a supporter only
+ * "stage-map", "plan" (their own actions) and "messages"; everyone else every page. */
+gboolean    yp_participants_may_use_page    (YpStore    *store,
+                                             const char *client_id,
+                                             const char *page);
+/* @entry (a plan_entry) is an action whose responsible is the signed-in professional's name
+ * or organisation (compared case-insensitively, surrounding spaces ignored). */
+gboolean    yp_participants_is_my_action    (YpStore        *store,
+                                             const YpRecord *entry);
+/* The client's record as the signed-in professional may see it: for a supporter the
+ * health-related details (notes, next follow-up, how and why the relationship ended) are
+ * empty. */
+YpRecord   *yp_participants_dup_client      (YpStore    *store,
+                                             const char *client_id,
+                                             GError    **error);
+
 /* Plain words for the client: "Matti Virtanen (Lahden kaupunki, social services)". */
 char       *yp_participant_info_describe    (const YpParticipantInfo *info);
 const char *yp_participants_sector_label    (const char *sector);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "yp-participants.h"
 #include "yp-plan.h"
 #include "yp-util.h"
 
@@ -55,6 +56,31 @@ compare_entries (gconstpointer a,
   return pa < pb ? -1 : pa > pb;
 }
 
+/* Every entry, whoever asks: for positions and the agreed snapshot. */
+static GPtrArray *
+list_all_entries (YpStore     *store,
+                  const char  *client_id,
+                  GError     **error)
+{
+  GPtrArray *rows;
+
+  rows = yp_store_list_for_client (store, yp_schema_lookup ("plan_entry"), client_id, error);
+  if (rows != NULL)
+    g_ptr_array_sort (rows, compare_entries); /* stable: equal positions keep insert order */
+  return rows;
+}
+
+/* A third-sector supporter sees only their own actions: no goals, strengths or service
+ * needs (health details), no one else's actions. */
+static void
+keep_supporter_entries (YpStore   *store,
+                        GPtrArray *rows)
+{
+  for (guint i = rows->len; i > 0; i--)
+    if (!yp_participants_is_my_action (store, rows->pdata[i - 1]))
+      g_ptr_array_remove_index (rows, i - 1);
+}
+
 GPtrArray *
 yp_plan_list_entries (YpStore     *store,
                       const char  *client_id,
@@ -65,10 +91,27 @@ yp_plan_list_entries (YpStore     *store,
   g_return_val_if_fail (YP_IS_STORE (store), NULL);
   g_return_val_if_fail (client_id != NULL, NULL);
 
-  rows = yp_store_list_for_client (store, yp_schema_lookup ("plan_entry"), client_id, error);
-  if (rows != NULL)
-    g_ptr_array_sort (rows, compare_entries); /* stable: equal positions keep insert order */
+  rows = list_all_entries (store, client_id, error);
+  if (rows != NULL && yp_participants_is_supporter (store, client_id))
+    keep_supporter_entries (store, rows);
   return rows;
+}
+
+/* A supporter may change only their own actions. */
+static gboolean
+check_may_change (YpStore     *store,
+                  const char  *entry_id,
+                  GError     **error)
+{
+  g_autoptr(YpRecord) entry = yp_store_get (store, yp_schema_lookup ("plan_entry"), entry_id,
+                                            NULL);
+
+  if (entry == NULL || !yp_participants_is_supporter (store, yp_record_get_client_id (entry))
+      || yp_participants_is_my_action (store, entry))
+    return TRUE;
+  g_set_error (error, YP_PARTICIPANTS_ERROR, YP_PARTICIPANTS_ERROR_NOT_ALLOWED,
+               _("As a supporter you can change only the actions you are responsible for."));
+  return FALSE;
 }
 
 YpRecord *
@@ -85,7 +128,7 @@ yp_plan_add_entry (YpStore     *store,
   g_return_val_if_fail (YP_IS_STORE (store), NULL);
   g_return_val_if_fail (client_id != NULL && section != NULL, NULL);
 
-  if ((rows = yp_plan_list_entries (store, client_id, error)) == NULL)
+  if ((rows = list_all_entries (store, client_id, error)) == NULL)
     return NULL;
   for (guint i = 0; i < rows->len; i++)
     if (g_strcmp0 (yp_record_get_string (rows->pdata[i], "section"), section) == 0)
@@ -117,6 +160,8 @@ yp_plan_set_entry_field (YpStore     *store,
   g_return_val_if_fail (YP_IS_STORE (store), FALSE);
   g_return_val_if_fail (entry_id != NULL && field != NULL, FALSE);
 
+  if (!check_may_change (store, entry_id, error))
+    return FALSE;
   yp_record_set_string (change, "id", entry_id);
   if (value == NULL || *value == '\0')
     yp_record_set_null (change, field);
@@ -135,6 +180,8 @@ yp_plan_remove_entry (YpStore     *store,
   g_return_val_if_fail (YP_IS_STORE (store), FALSE);
   g_return_val_if_fail (entry_id != NULL, FALSE);
 
+  if (!check_may_change (store, entry_id, error))
+    return FALSE;
   yp_record_set_string (change, "id", entry_id);
   yp_record_set_int (change, "deleted", 1);
   return yp_store_update (store, change, error);
@@ -216,7 +263,7 @@ yp_plan_agree (YpStore     *store,
                    _("Write the review date as day.month.year, for example 23.11.2026."));
       return NULL;
     }
-  if ((entries = yp_plan_list_entries (store, client_id, error)) == NULL)
+  if ((entries = list_all_entries (store, client_id, error)) == NULL)
     return NULL;
   snapshot = make_snapshot (entries);
 
@@ -245,6 +292,20 @@ yp_plan_list_versions (YpStore     *store,
   g_return_val_if_fail (client_id != NULL, NULL);
 
   rows = yp_store_list_for_client (store, yp_schema_lookup ("plan_version"), client_id, error);
+  /* A supporter sees each agreed version with only their own actions in it. */
+  if (rows != NULL && yp_participants_is_supporter (store, client_id))
+    for (guint i = 0; i < rows->len; i++)
+      {
+        g_autoptr(GPtrArray) entries = yp_plan_snapshot_entries (
+          yp_record_get_string (rows->pdata[i], "snapshot"), NULL);
+        g_autofree char *snapshot = NULL;
+
+        if (entries == NULL)
+          entries = g_ptr_array_new_with_free_func ((GDestroyNotify) yp_record_unref);
+        keep_supporter_entries (store, entries);
+        snapshot = make_snapshot (entries);
+        yp_record_set_string (rows->pdata[i], "snapshot", snapshot);
+      }
   /* Oldest first (insert order) → newest first. */
   for (guint i = 0; rows != NULL && i < rows->len / 2; i++)
     {

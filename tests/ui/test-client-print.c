@@ -5,6 +5,7 @@
 #include <adwaita.h>
 
 #include "yp-client-print.h"
+#include "yp-participants.h"
 #include "yp-plan.h"
 #include "yp-stages.h"
 #include "yp-test-util.h"
@@ -172,6 +173,105 @@ test_long_plan_has_pages (Fixture *f, gconstpointer data)
   assert_contains (text, "Sivu 2/");
 }
 
+/* A client in @lang whose consent log has every kind of event: a consent in writing with
+ * history from a date, a refusal, and access removed with a reason. */
+static char *
+make_consent_client (Fixture *f, const char *first, const char *last, const char *lang)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpRecord) client = yp_test_client_new (first, last);
+  g_autofree char *matti = NULL, *liisa = NULL, *pm = NULL, *pl = NULL;
+
+  yp_record_set_string (client, "language", lang);
+  g_assert_true (yp_store_insert (f->store, client, &error));
+  matti = yp_participants_add_expert (f->store, "Matti Virtanen", "sosiaalityöntekijä",
+                                      "Lahden kaupunki", "social", &error);
+  g_assert_no_error (error);
+  liisa = yp_participants_add_expert (f->store, "Liisa Laine", NULL,
+                                      "Lahden Mielenterveysseura", "third_sector", &error);
+  g_assert_no_error (error);
+  pm = yp_participants_invite (f->store, yp_record_get_id (client), matti, "member", &error);
+  g_assert_no_error (error);
+  g_assert_true (yp_participants_record_consent (f->store, pm, "written", NULL, "from_date",
+                                                 "2026-11-01", &error));
+  g_assert_no_error (error);
+  pl = yp_participants_invite (f->store, yp_record_get_id (client), liisa, "supporter", &error);
+  g_assert_no_error (error);
+  g_assert_true (yp_participants_record_declined (f->store, pl, &error));
+  g_assert_true (yp_participants_revoke (f->store, pm, "Muutto toiseen kaupunkiin", &error));
+  g_assert_no_error (error);
+  return g_strdup (yp_record_get_id (client));
+}
+
+static char *
+export_consent_and_read (Fixture *f, const char *client_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pdf = g_build_filename (f->dir, "consents.pdf", NULL);
+  g_autofree char *out = NULL;
+  const char *argv[] = { "pdftotext", "-enc", "UTF-8", pdf, "-", NULL };
+  int status = 0;
+
+  g_assert_true (yp_client_print_consent_export_pdf (f->store, client_id, pdf, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  /* Wrapped lines are joined, so a sentence can be looked for whole. */
+  g_strdelimit (out, "\n", ' ');
+  while (strstr (out, "  ") != NULL)
+    {
+      char *two = strstr (out, "  ");
+      memmove (two, two + 1, strlen (two + 1) + 1);
+    }
+  return g_steal_pointer (&out);
+}
+
+static void
+test_consent_log_finnish (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = make_consent_client (f, "Aino", "Virtanen", "fi");
+  g_autofree char *text = export_consent_and_read (f, id);
+  g_autofree char *audit = NULL;
+
+  assert_contains (text, "Aino Virtanen");
+  assert_contains (text, "Kuka on mukana ja mihin olet suostunut");
+  assert_contains (text, "Sari Koskinen (Lahden terveysasema) kutsui mukaan: "
+                         "Matti Virtanen (Lahden kaupunki)");
+  assert_contains (text, "Annoit suostumuksen kirjallisesti. Mukaan tuli: "
+                         "Matti Virtanen (Lahden kaupunki).");
+  assert_contains (text, "Hän saa nähdä viestit ja liitteet 1.11.2026 alkaen.");
+  assert_contains (text, "Et antanut suostumusta, joten Liisa Laine (Lahden Mielenterveysseura) "
+                         "ei tullut mukaan.");
+  assert_contains (text, "Toiveestasi käyttöoikeus peruttiin: Matti Virtanen (Lahden kaupunki) "
+                         "ei enää näe tietojasi. Syy: Muutto toiseen kaupunkiin");
+  /* Not the UI language (en in tests), not Swedish. */
+  assert_lacks (text, "consent");
+  assert_lacks (text, "samtycke");
+  audit = yp_test_sql_text (yp_store_get_path (f->store),
+                            "SELECT count(*) FROM audit_events WHERE action = 'export'");
+  g_assert_cmpstr (audit, ==, "1");
+}
+
+static void
+test_consent_log_swedish (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = make_consent_client (f, "Bertil", "Lindqvist", "sv");
+  g_autofree char *text = export_consent_and_read (f, id);
+
+  assert_contains (text, "Bertil Lindqvist");
+  assert_contains (text, "Vem som deltar och vad du har samtyckt till");
+  assert_contains (text, "Du gav ditt samtycke skriftligen. Med kom: "
+                         "Matti Virtanen (Lahden kaupunki).");
+  assert_contains (text, "Hen får se meddelanden och bilagor från och med 1.11.2026.");
+  assert_contains (text, "Du gav inte ditt samtycke, så Liisa Laine (Lahden Mielenterveysseura) "
+                         "kom inte med.");
+  assert_contains (text, "Orsak: Muutto toiseen kaupunkiin");
+  assert_lacks (text, "suostumus");
+  assert_lacks (text, "consent");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -182,5 +282,7 @@ main (int argc, char **argv)
   ADD ("pdf-finnish", test_pdf_finnish);
   ADD ("pdf-swedish", test_pdf_swedish);
   ADD ("long-plan-has-pages", test_long_plan_has_pages);
+  ADD ("consent-log-finnish", test_consent_log_finnish);
+  ADD ("consent-log-swedish", test_consent_log_swedish);
   return g_test_run ();
 }

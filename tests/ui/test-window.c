@@ -475,6 +475,60 @@ test_notifications (Fixture *f, gconstpointer data)
   g_assert_false (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (button)), "unread") != NULL);
 }
 
+static gboolean
+page_visible (YpClientView *view, const char *name)
+{
+  AdwViewStack *pages = ADW_VIEW_STACK (find_widget_of_type (GTK_WIDGET (view),
+                                                             ADW_TYPE_VIEW_STACK));
+  GtkWidget *child = adw_view_stack_get_child_by_name (pages, name);
+
+  g_assert_nonnull (child);
+  return adw_view_stack_page_get_visible (adw_view_stack_get_page (pages, child));
+}
+
+/* A third-sector supporter opening the client sees only the stage map, the plan and the
+ * messages; the owner sees every page. */
+static void
+test_supporter_pages (Fixture *f, gconstpointer data)
+{
+  g_autofree char *db = g_build_filename (f->dir, "yhteispolku.db", NULL);
+  g_autofree char *aino = yp_test_sql_text (db, "SELECT id FROM clients WHERE last_name = 'Virtanen'");
+  g_autofree char *liisa = NULL, *participant = NULL, *become = NULL;
+  g_autoptr(GError) error = NULL;
+  YpClientView *view;
+
+  liisa = yp_participants_add_expert (f->store, "Liisa Järvinen", "vapaaehtoistyön ohjaaja",
+                                      "Lahden Martat ry", "third_sector", &error);
+  g_assert_no_error (error);
+  participant = yp_participants_invite (f->store, aino, liisa, "supporter", &error);
+  g_assert_no_error (error);
+  g_assert_true (yp_participants_record_consent (f->store, participant, "in_person", NULL,
+                                                 "from_now", NULL, &error));
+  yp_window_show_client (f->window, aino);
+  view = YP_CLIENT_VIEW (yp_window_get_client_view (f->window));
+  g_assert_true (page_visible (view, "details"));
+  g_assert_true (page_visible (view, "follow-ups"));
+
+  /* The same database as Liisa's laptop would have it: she is the signed-in professional. */
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  yp_ui_test_flush (20);
+  g_clear_object (&f->store);
+  become = g_strdup_printf ("UPDATE local_state SET value = '%s' WHERE key = 'me'", liisa);
+  g_free (yp_test_sql_text (db, become));
+  f->store = yp_store_open (db, &error);
+  g_assert_no_error (error);
+  f->window = yp_window_new (NULL, f->store);
+  gtk_window_present (GTK_WINDOW (f->window));
+  yp_window_show_client (f->window, aino);
+  view = YP_CLIENT_VIEW (yp_window_get_client_view (f->window));
+  g_assert_false (page_visible (view, "details"));
+  g_assert_false (page_visible (view, "participants"));
+  g_assert_false (page_visible (view, "follow-ups"));
+  g_assert_true (page_visible (view, "stage-map"));
+  g_assert_true (page_visible (view, "plan"));
+  g_assert_true (page_visible (view, "messages"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -497,5 +551,6 @@ main (int argc, char **argv)
   ADD ("edit-saves-each-field", NULL, test_edit_saves_each_field);
   ADD ("guidance-space-pages", NULL, test_guidance_space_pages);
   ADD ("notifications", NULL, test_notifications);
+  ADD ("supporter-pages", NULL, test_supporter_pages);
   return g_test_run ();
 }
