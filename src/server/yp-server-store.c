@@ -37,7 +37,81 @@ struct _YpServerStore
 G_DEFINE_FINAL_TYPE (YpServerStore, yp_server_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (yp-server-error-quark, yp_server_error)
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+/* Prepared statements are kept per database and SQL text and reused: a statement is taken
+ * out of the cache while in use (so nested users of the same SQL each get their own) and
+ * put back, reset, when its g_autoptr goes out of scope. The server runs one thread; the
+ * lock only keeps the cache consistent should that change. */
+G_LOCK_DEFINE_STATIC (stmt_cache);
+static GHashTable *stmt_cache; /* "db pointer\nsql" → sqlite3_stmt */
+
+static char *
+stmt_cache_key (sqlite3    *db,
+                const char *sql)
+{
+  return g_strdup_printf ("%p\n%s", (gpointer) db, sql);
+}
+
+static void
+stmt_release (sqlite3_stmt *stmt)
+{
+  char *key;
+
+  if (stmt == NULL)
+    return;
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  key = stmt_cache_key (sqlite3_db_handle (stmt), sqlite3_sql (stmt));
+  G_LOCK (stmt_cache);
+  if (stmt_cache != NULL && !g_hash_table_contains (stmt_cache, key))
+    {
+      g_hash_table_insert (stmt_cache, key, stmt);
+      key = NULL;
+      stmt = NULL;
+    }
+  G_UNLOCK (stmt_cache);
+  g_free (key);
+  if (stmt != NULL)
+    sqlite3_finalize (stmt);
+}
+
+static void
+stmt_finalize (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static sqlite3_stmt *
+stmt_take (sqlite3    *db,
+           const char *sql)
+{
+  g_autofree char *key = stmt_cache_key (db, sql);
+  gpointer stmt = NULL;
+
+  G_LOCK (stmt_cache);
+  if (stmt_cache != NULL)
+    g_hash_table_steal_extended (stmt_cache, key, NULL, &stmt);
+  G_UNLOCK (stmt_cache);
+  return stmt;
+}
+
+static gboolean
+stmt_is_for_db (gpointer key,
+                gpointer value,
+                gpointer db)
+{
+  return sqlite3_db_handle (value) == db;
+}
+
+static void
+stmt_cache_drop (sqlite3 *db)
+{
+  G_LOCK (stmt_cache);
+  if (stmt_cache != NULL)
+    g_hash_table_foreach_remove (stmt_cache, stmt_is_for_db, db);
+  G_UNLOCK (stmt_cache);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, stmt_release)
 
 static const struct
 {
@@ -116,9 +190,11 @@ prepare (YpServerStore  *self,
          const char     *sql,
          GError        **error)
 {
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt = stmt_take (self->db, sql);
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (stmt != NULL)
+    return stmt;
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
     {
       set_db_error (error, self->db, "prepare");
       return NULL;
@@ -371,6 +447,17 @@ migrate (YpServerStore  *self,
     }
   else if (ok && version < YP_SCHEMA_VERSION)
     ok = migrate_entities (self, (guint) version, error);
+  /* Per-professional lookups in the pull stay proportional to what changed, not to how many
+   * clients the professional has. */
+  ok = ok && exec_sql (self,
+                       "CREATE INDEX IF NOT EXISTS participants_client_professional"
+                       " ON participants (client_id, professional_id);"
+                       "CREATE INDEX IF NOT EXISTS participants_professional_rev"
+                       " ON participants (professional_id, rev);"
+                       "CREATE INDEX IF NOT EXISTS participants_professional_joined"
+                       " ON participants (professional_id, joined_seq)"
+                       " WHERE state = 'active' AND deleted = 0;",
+                       error);
   return end (self, ok, error);
 }
 
@@ -380,7 +467,10 @@ yp_server_store_finalize (GObject *object)
   YpServerStore *self = YP_SERVER_STORE (object);
 
   if (self->db)
-    sqlite3_close_v2 (self->db);
+    {
+      stmt_cache_drop (self->db);
+      sqlite3_close_v2 (self->db);
+    }
   g_free (self->path);
   g_free (self->epoch);
   g_free (self->dummy_hash);
@@ -415,6 +505,11 @@ yp_server_store_open (const char  *path,
       return NULL;
     }
 
+  G_LOCK (stmt_cache);
+  if (stmt_cache == NULL)
+    stmt_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        stmt_finalize);
+  G_UNLOCK (stmt_cache);
   self = g_object_new (YP_TYPE_SERVER_STORE, NULL);
   self->path = g_strdup (path);
   rc = sqlite3_open_v2 (path, &self->db,
@@ -432,7 +527,10 @@ yp_server_store_open (const char  *path,
                  "PRAGMA synchronous = FULL;"
                  "PRAGMA foreign_keys = ON;"
                  "PRAGMA secure_delete = ON;"
-                 "PRAGMA busy_timeout = 5000;",
+                 "PRAGMA busy_timeout = 5000;"
+                 /* A page cache that holds the working set (random-id indexes touch pages
+                  * all over the file); the default 2 MiB makes every request read pages. */
+                 "PRAGMA cache_size = -65536;",
                  error))
     return NULL;
   if (!migrate (self, error))
@@ -1167,30 +1265,29 @@ load_participation (YpServerStore *self,
   return participation_from_stmt (stmt, 0);
 }
 
-/* client_id → YpParticipation for every client the professional has a row in. */
+/* client_id → YpParticipation (or NULL), looked up when first needed. */
 static GHashTable *
-load_participations (YpServerStore *self,
-                     const char    *professional_id)
+participation_cache_new (void)
 {
-  GHashTable *map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify) yp_participation_free);
-  g_autoptr(sqlite3_stmt) stmt =
-    prepare (self, "SELECT client_id, id, role, state, history_window, history_from,"
-                   " joined_seq, rev FROM participants WHERE professional_id = ? AND deleted = 0"
-                   " ORDER BY client_id, (state = 'active') DESC, rev DESC", NULL);
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                (GDestroyNotify) yp_participation_free);
+}
 
-  if (stmt == NULL)
-    return map;
-  sqlite3_bind_text (stmt, 1, professional_id, -1, SQLITE_STATIC);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      const char *client_id = (const char *) sqlite3_column_text (stmt, 0);
+static YpParticipation *
+participation_cached (YpServerStore *self,
+                      GHashTable    *cache,
+                      const char    *client_id,
+                      const char    *professional_id)
+{
+  gpointer value;
 
-      if (client_id == NULL || g_hash_table_contains (map, client_id))
-        continue;
-      g_hash_table_insert (map, g_strdup (client_id), participation_from_stmt (stmt, 1));
-    }
-  return map;
+  if (client_id == NULL)
+    return NULL;
+  if (g_hash_table_lookup_extended (cache, client_id, NULL, &value))
+    return value;
+  value = load_participation (self, client_id, professional_id);
+  g_hash_table_insert (cache, g_strdup (client_id), value);
+  return value;
 }
 
 /* ---- request parsing ------------------------------------------------------------------------ */
@@ -1894,6 +1991,16 @@ change_compare (gconstpointer a,
   return (x->rev > y->rev) - (x->rev < y->rev);
 }
 
+static int
+rev_compare (gconstpointer a,
+             gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a;
+  gint64 y = *(const gint64 *) b;
+
+  return (x > y) - (x < y);
+}
+
 static gboolean
 collect_rows (YpServerStore   *self,
               const char      *account_id,
@@ -1926,7 +2033,7 @@ collect_rows (YpServerStore   *self,
       g_autoptr(YpRecord) row = record_from_stmt (entity, stmt, &next);
       gint64 created_seq = sqlite3_column_int64 (stmt, next);
       const char *row_client = yp_record_get_client_id (row);
-      YpParticipation *p = row_client ? g_hash_table_lookup (participations, row_client) : NULL;
+      YpParticipation *p = participation_cached (self, participations, row_client, account_id);
       Change *c;
 
       if (!yp_policy_may_see (p, account_id, row, created_seq))
@@ -1952,15 +2059,13 @@ pull (YpServerStore  *self,
 {
   guint n;
   const YpEntity * const *entities = yp_schema_get_entities (&n);
-  g_autoptr(GString) sql = g_string_new ("SELECT rev FROM (");
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GArray) revs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(sqlite3_stmt) joined_stmt = NULL;
   g_autoptr(GHashTable) participations = NULL;
   g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
   g_autoptr(sqlite3_stmt) purge_stmt = NULL;
   JsonArray *changes_json = json_array_new ();
   JsonArray *purge = json_array_new ();
-  GHashTableIter iter;
-  gpointer key, value;
   gint64 max_seq = current_seq (self);
   gint64 boundary = max_seq;
   gboolean more = FALSE;
@@ -1971,20 +2076,36 @@ pull (YpServerStore  *self,
 
   /* The page ends at the limit-th change after the cursor, over all tables. */
   for (guint i = 0; i < n; i++)
-    g_string_append_printf (sql, "%sSELECT rev FROM %s WHERE rev > ?1",
-                            i ? " UNION ALL " : "", entities[i]->table);
-  g_string_append (sql, ") ORDER BY rev LIMIT 1 OFFSET ?2");
-  if ((stmt = prepare (self, sql->str, error)) == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, since);
-  sqlite3_bind_int64 (stmt, 2, limit - 1);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int64 (stmt, 0) < max_seq)
     {
-      boundary = sqlite3_column_int64 (stmt, 0);
-      more = TRUE;
+      g_autofree char *sql = g_strdup_printf ("SELECT rev FROM %s WHERE rev > ?"
+                                              " ORDER BY rev LIMIT ?", entities[i]->table);
+      g_autoptr(sqlite3_stmt) stmt = prepare (self, sql, error);
+      int rc;
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, since);
+      sqlite3_bind_int64 (stmt, 2, limit);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 rev = sqlite3_column_int64 (stmt, 0);
+
+          g_array_append_val (revs, rev);
+        }
+      if (rc != SQLITE_DONE)
+        return set_db_error (error, self->db, "page");
+    }
+  if (revs->len >= (guint) limit)
+    {
+      g_array_sort (revs, rev_compare);
+      if (g_array_index (revs, gint64, limit - 1) < max_seq)
+        {
+          boundary = g_array_index (revs, gint64, limit - 1);
+          more = TRUE;
+        }
     }
 
-  participations = load_participations (self, account_id);
+  participations = participation_cache_new ();
   for (guint i = 0; i < n; i++)
     if (!collect_rows (self, account_id, participations, entities[i], "rev > ? AND rev <= ?",
                        NULL, since, boundary, changes, error))
@@ -1992,17 +2113,25 @@ pull (YpServerStore  *self,
 
   /* A participant who joined within this page gets the client's earlier rows too (the
    * history window still filters messages and attachments). */
-  g_hash_table_iter_init (&iter, participations);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  joined_stmt = prepare (self, "SELECT DISTINCT client_id FROM participants"
+                               " WHERE professional_id = ? AND state = 'active' AND deleted = 0"
+                               " AND joined_seq > ? AND joined_seq <= ?", error);
+  if (joined_stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (joined_stmt, 1, account_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (joined_stmt, 2, since);
+  sqlite3_bind_int64 (joined_stmt, 3, boundary);
+  while (sqlite3_step (joined_stmt) == SQLITE_ROW)
     {
-      YpParticipation *p = value;
+      g_autofree char *client_id = g_strdup ((const char *) sqlite3_column_text (joined_stmt, 0));
+      YpParticipation *p = participation_cached (self, participations, client_id, account_id);
 
       if (!yp_policy_is_active (p) || p->joined_seq <= since || p->joined_seq > boundary)
         continue;
       for (guint i = 0; i < n; i++)
         if (entities[i]->client_scoped &&
             !collect_rows (self, account_id, participations, entities[i],
-                           "client_id = ? AND rev <= ?", key, since, -1, changes, error))
+                           "client_id = ? AND rev <= ?", client_id, since, -1, changes, error))
           return FALSE;
     }
 
@@ -2035,7 +2164,8 @@ pull (YpServerStore  *self,
     {
       const char *client_id = (const char *) sqlite3_column_text (purge_stmt, 0);
 
-      if (yp_policy_is_active (g_hash_table_lookup (participations, client_id)))
+      if (yp_policy_is_active (participation_cached (self, participations, client_id,
+                                                     account_id)))
         continue;
       json_array_add_string_element (purge, client_id);
       if (!audit_locked (self, account_id, "purge", "client", client_id, client_id, NULL, error))
