@@ -137,7 +137,8 @@ dup_stage (YpStageMapView  *self,
     if (g_strcmp0 (yp_record_get_string (stages->pdata[i], "phase_key"), key) == 0)
       return yp_record_ref (stages->pdata[i]);
   if (stages != NULL)
-    g_set_error (error, YP_STORE_ERROR, YP_STORE_ERROR_NOT_FOUND, "No phase %s", key);
+    g_set_error (error, YP_STORE_ERROR, YP_STORE_ERROR_NOT_FOUND,
+                 _("The phase “%s” is not in this client's stage map."), key);
   return NULL;
 }
 

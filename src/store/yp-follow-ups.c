@@ -1,8 +1,8 @@
 /* yp-follow-ups.c — follow-up calls and home visits, the worklist, ending the relationship.
  *
  * Writes go through yp_store_insert/update, so each change has its outbox entry and the
- * "changed" signal. The worklist reads the same file on a short-lived read-only connection
- * (WAL: it never waits for the writer). Schedule/record and the client's next_follow_up are two
+ * "changed" signal. The worklist is the store's own query (yp_store_list_follow_ups_due).
+ * Schedule/record and the client's next_follow_up are two
  * transactions; yp_follow_ups_refresh_next is idempotent, so a crash between them is mended by
  * the next change of that client's follow-ups.
  */
@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -227,112 +226,20 @@ yp_follow_up_describe_due (const char *due_on,
 
 /* ---- reads ------------------------------------------------------------------------------ */
 
-static sqlite3 *
-open_reader (YpStore  *store,
-             GError  **error)
-{
-  sqlite3 *db = NULL;
-  int rc = sqlite3_open_v2 (yp_store_get_path (store), &db, SQLITE_OPEN_READONLY, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, YP_STORE_ERROR, YP_STORE_ERROR_OPEN,
-                   _("Could not open the database %s: %s"), yp_store_get_path (store),
-                   db ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
-      sqlite3_close_v2 (db);
-      return NULL;
-    }
-  sqlite3_busy_timeout (db, 10000);
-  return db;
-}
-
-static YpRecord *
-record_from_stmt (const YpEntity *entity,
-                  sqlite3_stmt   *stmt)
-{
-  YpRecord *record = yp_record_new (entity);
-
-  for (int c = 0; c < sqlite3_column_count (stmt); c++)
-    {
-      const YpField *field = yp_entity_get_field (entity, sqlite3_column_name (stmt, c));
-
-      if (field == NULL)
-        continue;
-      if (sqlite3_column_type (stmt, c) == SQLITE_NULL)
-        yp_record_set_null (record, field->name);
-      else if (field->type == YP_FIELD_INT || field->type == YP_FIELD_BOOL)
-        yp_record_set_int (record, field->name, sqlite3_column_int64 (stmt, c));
-      else
-        yp_record_set_string (record, field->name,
-                              (const char *) sqlite3_column_text (stmt, c));
-    }
-  return record;
-}
-
-/* Open follow-ups due on or before @today for @assignee of clients that are not ended. */
-#define DUE_WHERE \
-  " FROM follow_ups f JOIN clients c ON c.id = f.client_id" \
-  " WHERE f.deleted = 0 AND f.done_at IS NULL AND f.due_on <= ?1 AND f.assignee_id = ?2" \
-  " AND c.deleted = 0 AND c.status != 'ended'"
-
-static gboolean
-due_query (YpStore     *store,
-           const char  *select,
-           const char  *assignee_id,
-           const char  *today,
-           GPtrArray   *rows,
-           guint       *count,
-           GError     **error)
-{
-  g_autofree char *now = today ? g_strdup (today) : yp_today_iso ();
-  const char *who = assignee_id ? assignee_id : yp_store_get_me_id (store);
-  sqlite3 *db;
-  sqlite3_stmt *stmt = NULL;
-  gboolean ok = TRUE;
-  int rc;
-
-  if (who == NULL)
-    return TRUE;
-  if ((db = open_reader (store, error)) == NULL)
-    return FALSE;
-  rc = sqlite3_prepare_v2 (db, select, -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, now, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, who, -1, SQLITE_STATIC);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          if (rows)
-            g_ptr_array_add (rows, record_from_stmt (yp_schema_lookup ("follow_up"), stmt));
-          if (count)
-            *count = (guint) sqlite3_column_int64 (stmt, 0);
-        }
-    }
-  if (rc != SQLITE_DONE)
-    {
-      g_set_error (error, YP_STORE_ERROR, YP_STORE_ERROR_FAILED,
-                   _("Could not read the follow-ups: %s"), sqlite3_errmsg (db));
-      ok = FALSE;
-    }
-  sqlite3_finalize (stmt);
-  sqlite3_close_v2 (db);
-  return ok;
-}
-
 GPtrArray *
 yp_follow_ups_list_due (YpStore     *store,
                         const char  *assignee_id,
                         const char  *today,
                         GError     **error)
 {
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) yp_record_unref);
+  g_autofree char *now = today ? g_strdup (today) : yp_today_iso ();
+  const char *who = assignee_id ? assignee_id : yp_store_get_me_id (store);
 
   g_return_val_if_fail (YP_IS_STORE (store), NULL);
 
-  if (!due_query (store, "SELECT f.*" DUE_WHERE " ORDER BY f.due_on, c.sort_name, f.rowid",
-                  assignee_id, today, rows, NULL, error))
-    return NULL;
-  return g_steal_pointer (&rows);
+  if (who == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) yp_record_unref);
+  return yp_store_list_follow_ups_due (store, who, now, error);
 }
 
 guint
@@ -340,12 +247,9 @@ yp_follow_ups_count_due (YpStore    *store,
                          const char *assignee_id,
                          const char *today)
 {
-  guint n = 0;
+  g_autoptr(GPtrArray) due = yp_follow_ups_list_due (store, assignee_id, today, NULL);
 
-  g_return_val_if_fail (YP_IS_STORE (store), 0);
-
-  due_query (store, "SELECT count(*)" DUE_WHERE, assignee_id, today, NULL, &n, NULL);
-  return n;
+  return due ? due->len : 0;
 }
 
 static int

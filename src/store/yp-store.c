@@ -1014,31 +1014,33 @@ yp_store_get (YpStore         *self,
 }
 
 static GPtrArray *
-list_rows (YpStore         *self,
-           const YpEntity  *entity,
-           const char      *sql,
-           const char      *param,
-           GError         **error)
+list_rows (YpStore            *self,
+           const YpEntity     *entity,
+           const char         *sql,
+           const char * const *params,   /* bound as ?1, ?2 …; NULL-terminated, or NULL */
+           GError            **error)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) yp_record_unref);
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
+  gboolean ok = FALSE;
+
   g_mutex_lock (&self->reader.lock);
   stmt = prepare (self->reader.db, sql, error);
   if (stmt != NULL)
     {
-      if (param)
-        sqlite3_bind_text (stmt, 1, param, -1, SQLITE_STATIC);
+      for (guint i = 0; params != NULL && params[i] != NULL; i++)
+        sqlite3_bind_text (stmt, (int) i + 1, params[i], -1, SQLITE_STATIC);
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         g_ptr_array_add (rows, record_from_row (entity, stmt));
-      if (rc != SQLITE_DONE)
+      ok = rc == SQLITE_DONE;
+      if (!ok)
         set_sqlite_error (error, self->reader.db, rc, "list");
-      else
-        g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, sqlite3_finalize);
     }
   g_mutex_unlock (&self->reader.lock);
-  return stmt == NULL ? g_steal_pointer (&rows) : NULL;
+  return ok ? g_steal_pointer (&rows) : NULL;
 }
 
 GPtrArray *
@@ -1055,7 +1057,7 @@ yp_store_list_for_client (YpStore         *self,
 
   sql = g_strdup_printf ("SELECT * FROM %s WHERE client_id = ? AND deleted = 0 ORDER BY rowid",
                          entity->table);
-  return list_rows (self, entity, sql, client_id, error);
+  return list_rows (self, entity, sql, (const char * const[]) { client_id, NULL }, error);
 }
 
 GPtrArray *
@@ -1866,7 +1868,7 @@ yp_store_list_where (YpStore         *self,
                          entity->table, field, value ? "= ?" : "IS NULL", order_field,
                          descending ? "DESC" : "ASC", descending ? "DESC" : "ASC",
                          limit > 0 ? (int) MIN (limit, G_MAXINT) : -1);
-  return list_rows (self, entity, sql, value, error);
+  return list_rows (self, entity, sql, (const char * const[]) { value, NULL }, error);
 }
 
 /* ---- sync ------------------------------------------------------------------------------ */
@@ -2889,4 +2891,21 @@ yp_store_resolve_conflict (YpStore     *self,
     notify_changed (self, table, row_id);
   notify_changed (self, "sync_conflicts", NULL);
   return TRUE;
+}
+
+GPtrArray *
+yp_store_list_follow_ups_due (YpStore     *self,
+                              const char  *assignee_id,
+                              const char  *today,
+                              GError     **error)
+{
+  g_return_val_if_fail (YP_IS_STORE (self), NULL);
+  g_return_val_if_fail (assignee_id != NULL && today != NULL, NULL);
+
+  return list_rows (self, yp_schema_lookup ("follow_up"),
+                    "SELECT f.* FROM follow_ups f JOIN clients c ON c.id = f.client_id"
+                    " WHERE f.deleted = 0 AND f.done_at IS NULL AND f.due_on <= ?1"
+                    " AND f.assignee_id = ?2 AND c.deleted = 0 AND c.status != 'ended'"
+                    " ORDER BY f.due_on, c.sort_name, f.rowid",
+                    (const char * const[]) { today, assignee_id, NULL }, error);
 }

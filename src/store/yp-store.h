@@ -246,4 +246,11 @@ GPtrArray  *yp_store_list_where       (YpStore         *self,
                                        guint            limit,
                                        GError         **error);
 
+/* Open follow-ups due on or before @today (YYYY-MM-DD) assigned to @assignee_id, of clients
+ * that are not ended, soonest first: the worklist. */
+GPtrArray  *yp_store_list_follow_ups_due (YpStore     *self,
+                                          const char  *assignee_id,
+                                          const char  *today,
+                                          GError     **error);
+
 G_END_DECLS
