@@ -1559,20 +1559,16 @@ ensure_list_index (YpStore       *self,
 }
 
 /* The rowids matching the search, as a bitset. */
+/* Sets the bit of every rowid the statement's first column yields. */
 static gboolean
-match_rowids (YpStore     *self,
-              const char  *match,
-              GArray      *bits,
-              GError     **error)
+collect_rowids (YpStore       *self,
+                sqlite3_stmt  *stmt,
+                GArray        *bits,
+                const char    *what,
+                GError       **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
-  stmt = prepare (self->query.db, "SELECT rowid FROM client_fts WHERE client_fts MATCH ?",
-                  error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 rowid = sqlite3_column_int64 (stmt, 0);
@@ -1585,8 +1581,24 @@ match_rowids (YpStore     *self,
       g_array_index (bits, guint64, word) |= G_GUINT64_CONSTANT (1) << (rowid % 64);
     }
   if (rc != SQLITE_DONE)
-    return set_sqlite_error (error, self->query.db, rc, "search");
+    return set_sqlite_error (error, self->query.db, rc, what);
   return TRUE;
+}
+
+static gboolean
+match_rowids (YpStore     *self,
+              const char  *match,
+              GArray      *bits,
+              GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self->query.db, "SELECT rowid FROM client_fts WHERE client_fts MATCH ?",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+  return collect_rowids (self, stmt, bits, "search", error);
 }
 
 /* The Today worklist as a bitset of rowids, in one SQL pass (no query per client): a follow-up
@@ -1599,7 +1611,6 @@ today_rowids (YpStore     *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *today = yp_today_iso ();
-  int rc;
 
   stmt = prepare (self->query.db,
                   "SELECT rowid FROM clients WHERE next_follow_up <= ?1 OR review_due <= ?1"
@@ -1610,20 +1621,7 @@ today_rowids (YpStore     *self,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, today, -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 rowid = sqlite3_column_int64 (stmt, 0);
-      guint word = (guint) (rowid / 64);
-
-      if (rowid < 0 || rowid > G_MAXINT32)
-        continue;
-      if (word >= bits->len)
-        g_array_set_size (bits, word + 1);
-      g_array_index (bits, guint64, word) |= G_GUINT64_CONSTANT (1) << (rowid % 64);
-    }
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (error, self->query.db, rc, "today");
-  return TRUE;
+  return collect_rowids (self, stmt, bits, "today", error);
 }
 
 static gboolean
