@@ -31,6 +31,8 @@ struct _YpParticipantsView
   GtkButton       *invite_button;
   GtkListBox      *participant_list;
   GtkListBox      *log_list;
+  GtkWidget       *review_group;
+  GtkListBox      *review_list;
 
   /* owned */
   YpStore         *store;
@@ -1003,6 +1005,53 @@ make_participant_row (YpParticipantInfo *info,
   return row;
 }
 
+/* A change the server kept instead of applying: who, when, what, in full, and "Mark as
+ * Reviewed" once the owner has read it and copied what matters. */
+static GtkWidget *
+make_review_row (YpStore  *store,
+                 YpRecord *change)
+{
+  g_autofree char *title = yp_participants_quarantined_title (store, change);
+  g_autofree char *text = yp_participants_quarantined_text (change);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *heading = gtk_label_new (title);
+  GtkWidget *body = gtk_label_new (text);
+  GtkWidget *button = make_row_button (_("Mark as _Reviewed"), "participants.mark-reviewed",
+                                       yp_record_get_id (change), NULL, NULL);
+
+  gtk_widget_set_margin_top (box, 10);
+  gtk_widget_set_margin_bottom (box, 10);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_hexpand (labels, TRUE);
+  gtk_label_set_wrap (GTK_LABEL (heading), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_label_set_wrap (GTK_LABEL (body), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (body), 0);
+  gtk_label_set_selectable (GTK_LABEL (body), TRUE);
+  gtk_box_append (GTK_BOX (labels), heading);
+  gtk_box_append (GTK_BOX (labels), body);
+  gtk_box_append (GTK_BOX (box), labels);
+  gtk_box_append (GTK_BOX (box), button);
+  gtk_widget_set_tooltip_text (button, _("You have read this change and copied what matters "
+                                         "into the client's information"));
+  return box;
+}
+
+static void
+mark_reviewed_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  YpParticipantsView *self = YP_PARTICIPANTS_VIEW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!yp_participants_mark_reviewed (self->store, g_variant_get_string (param, NULL), &error))
+    toast (self, error->message);
+}
+
 static GtkWidget *
 make_log_row (const char *text)
 {
@@ -1037,17 +1086,20 @@ refresh (YpParticipantsView *self)
 {
   g_autoptr(GPtrArray) infos = NULL;
   g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr(GPtrArray) waiting = NULL;
   gboolean can_manage = FALSE;
   const char *refusal = NULL;
 
   clear_list (self->participant_list);
   clear_list (self->log_list);
+  clear_list (self->review_list);
 
   if (self->client_id != NULL)
     {
       can_manage = yp_participants_can_manage (self->store, self->client_id);
       infos = yp_participants_list (self->store, self->client_id, NULL);
       lines = yp_participants_describe_log (self->store, self->client_id, NULL);
+      waiting = yp_participants_list_quarantined (self->store, self->client_id, NULL);
     }
   if (!can_manage)
     refusal = yp_store_get_me_id (self->store) == NULL
@@ -1067,6 +1119,9 @@ refresh (YpParticipantsView *self)
     gtk_list_box_append (self->participant_list, make_participant_row (infos->pdata[i], refusal));
   for (guint i = 0; lines && i < lines->len; i++)
     gtk_list_box_append (self->log_list, make_log_row (lines->pdata[i]));
+  for (guint i = 0; waiting && i < waiting->len; i++)
+    gtk_list_box_append (self->review_list, make_review_row (self->store, waiting->pdata[i]));
+  gtk_widget_set_visible (self->review_group, waiting != NULL && waiting->len > 0);
 }
 
 static gboolean
@@ -1086,7 +1141,8 @@ on_store_changed (YpStore            *store,
                   YpParticipantsView *self)
 {
   static const char * const watched[] =
-    { "participants", "consent_events", "professionals", "organizations", "clients", NULL };
+    { "participants", "consent_events", "professionals", "organizations", "clients",
+      "quarantined_changes", NULL };
 
   if (self->client_id == NULL || !g_strv_contains (watched, table))
     return;
@@ -1237,6 +1293,8 @@ yp_participants_view_class_init (YpParticipantsViewClass *klass)
   gtk_widget_class_install_action (widget_class, "participants.export-log", NULL,
                                    export_log_action);
   gtk_widget_class_install_action (widget_class, "participants.consent", "s", consent_action);
+  gtk_widget_class_install_action (widget_class, "participants.mark-reviewed", "s",
+                                   mark_reviewed_action);
   gtk_widget_class_install_action (widget_class, "participants.declined", "s",
                                    declined_action);
   gtk_widget_class_install_action (widget_class, "participants.remove-access", "s",
@@ -1249,6 +1307,8 @@ yp_participants_view_class_init (YpParticipantsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, YpParticipantsView, invite_button);
   gtk_widget_class_bind_template_child (widget_class, YpParticipantsView, participant_list);
   gtk_widget_class_bind_template_child (widget_class, YpParticipantsView, log_list);
+  gtk_widget_class_bind_template_child (widget_class, YpParticipantsView, review_group);
+  gtk_widget_class_bind_template_child (widget_class, YpParticipantsView, review_list);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

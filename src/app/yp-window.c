@@ -749,24 +749,37 @@ static void
 on_client_purged (YpSyncEngine *engine,
                   const char   *client_id,
                   const char   *name,
+                  guint         n_quarantined,
                   YpWindow     *self)
 {
   AdwMessageDialog *dialog;
-  g_autofree char *body = NULL;
+  g_autoptr(GString) body = g_string_new (NULL);
 
   if (g_strcmp0 (client_id, yp_window_get_client_id (self)) == 0)
     yp_client_view_set_client_id (self->client_view, NULL);
   yp_client_list_reload (self->clients);
 
   if (name != NULL && *name != '\0')
-    body = g_strdup_printf (_("%s no longer shares their information with you, so everything "
-                              "about them was removed from this computer."), name);
+    g_string_printf (body, _("%s no longer shares their information with you, so everything "
+                             "about them was removed from this computer."), name);
   else
-    body = g_strdup (_("A client no longer shares their information with you, so everything "
-                       "about them was removed from this computer."));
+    g_string_assign (body, _("A client no longer shares their information with you, so "
+                             "everything about them was removed from this computer."));
+  /* Nothing typed is lost: what was not yet sent went to the server for review. */
+  if (n_quarantined > 0)
+    {
+      g_string_append (body, "\n\n");
+      g_string_append_printf (body,
+                              ngettext ("%u change you had not yet sent was kept on the server "
+                                        "for the people coordinating the client's care to "
+                                        "review.",
+                                        "%u changes you had not yet sent were kept on the "
+                                        "server for the people coordinating the client's care "
+                                        "to review.", n_quarantined), n_quarantined);
+    }
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
                                                        _("Access to a Client Was Removed"),
-                                                       body));
+                                                       body->str));
   adw_message_dialog_add_response (dialog, "close", _("_OK"));
   gtk_window_present (GTK_WINDOW (dialog));
 }

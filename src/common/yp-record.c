@@ -46,8 +46,8 @@ yp_validation_error_code_name (YpValidationError code)
 }
 
 /* Plain-language names of fields for messages a nurse reads. */
-static const char *
-field_label (const char *name)
+const char *
+yp_field_label (const char *name)
 {
   static const struct { const char *name; const char *label; } labels[] = {
     { "first_name", N_("First name") },
@@ -318,7 +318,7 @@ yp_record_set_from_text (YpRecord   *self,
       if (!g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &n, NULL))
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_TYPE,
-                       _("%s must be a whole number."), field_label (field));
+                       _("%s must be a whole number."), yp_field_label (field));
           return FALSE;
         }
       yp_record_set_int (self, field, n);
@@ -402,7 +402,7 @@ validate_value (const YpEntity *entity,
                 gboolean        check_required,
                 GError        **error)
 {
-  const char *label = field_label (f->name);
+  const char *label = yp_field_label (f->name);
 
   if (f->flags & YP_FIELD_FLAG_LOCAL)
     return TRUE;

@@ -76,4 +76,8 @@ YpRecord       *yp_record_from_json    (const YpEntity *entity,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (YpRecord, yp_record_unref)
 
+/* The plain-language, translated name of a field ("Phone number" for phone), or @name
+ * itself when it has none. */
+const char *yp_field_label (const char *name);
+
 G_END_DECLS

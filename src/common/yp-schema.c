@@ -40,6 +40,8 @@ static const char * const recipient_kinds[] = { "professional", "client", NULL }
 static const char * const notification_kinds[] =
   { "invited", "consent_requested", "joined", "declined", "revoked", "message", "follow_up_due",
     NULL };
+static const char * const mutation_ops[] = { "insert", "update", NULL };
+static const char * const review_states[] = { "waiting", "reviewed", NULL };
 static const char * const audit_actions[] =
   { "view", "create", "update", "delete", "print", "export", NULL };
 
@@ -205,6 +207,23 @@ static const YpField notification_fields[] = {
   { "read_at",        YP_FIELD_DATETIME, F0, 0, 0, 0, NULL, NULL, 3 },
 };
 
+/* Changes a professional made offline to a client they no longer have access to (removed or
+ * the consent withdrawn before the laptop synced). The server keeps them here instead of
+ * applying them, for the client's owner and coordinators to review: the duty to document stays
+ * and nothing typed is lost. Written only by the server; the owner marks them reviewed. */
+static const YpField quarantined_change_fields[] = {
+  SYNC_FIELDS,
+  { "author_id",   YP_FIELD_UUID, REQ, 0, 0, 0, NULL, NULL, 4 },
+  { "entity",      YP_FIELD_TEXT, REQ, 64, 0, 0, NULL, NULL, 4 },
+  { "row_id",      YP_FIELD_UUID, F0, 0, 0, 0, NULL, NULL, 4 },
+  { "op",          YP_FIELD_ENUM, REQ, 0, 0, 0, mutation_ops, NULL, 4 },
+  { "fields",      YP_FIELD_TEXT, REQ, 0, 0, 0, NULL, NULL, 4 },
+  { "created_at",  YP_FIELD_DATETIME, REQ, 0, 0, 0, NULL, NULL, 4 },
+  { "state",       YP_FIELD_ENUM, REQ, 0, 0, 0, review_states, "waiting", 4 },
+  { "reviewed_by", YP_FIELD_UUID, F0, 0, 0, 0, NULL, NULL, 4 },
+  { "reviewed_at", YP_FIELD_DATETIME, F0, 0, 0, 0, NULL, NULL, 4 },
+};
+
 #define ENTITY(wire, table, merge, scoped, fields) \
   { wire, table, merge, scoped, fields, G_N_ELEMENTS (fields), 1 }
 #define ENTITY_SINCE(since, wire, table, merge, scoped, fields) \
@@ -226,6 +245,8 @@ static const YpEntity entities[] = {
   ENTITY_SINCE (3, "consent_event", "consent_events", YP_MERGE_APPEND_ONLY, TRUE,
                 consent_event_fields),
   ENTITY_SINCE (3, "notification", "notifications", YP_MERGE_FIELDS, TRUE, notification_fields),
+  ENTITY_SINCE (4, "quarantined_change", "quarantined_changes", YP_MERGE_FIELDS, TRUE,
+                quarantined_change_fields),
 };
 
 static const YpEntity *entity_ptrs[G_N_ELEMENTS (entities) + 1];

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 /* The schema version the description below corresponds to. Fields and entities carry the
  * version they were added in ("since"), which is what migrations are made from. */
-#define YP_SCHEMA_VERSION 3
+#define YP_SCHEMA_VERSION 4
 
 typedef enum
 {

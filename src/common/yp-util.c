@@ -149,3 +149,32 @@ yp_fold_for_sort (const char *text)
     }
   return g_string_free (key, FALSE);
 }
+
+void
+yp_case_set_add (guint8      acc[YP_CASE_SET_SIZE],
+                 const char *client_id)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[YP_CASE_SET_SIZE];
+  gsize len = sizeof digest;
+
+  g_checksum_update (sum, (const guchar *) client_id, -1);
+  g_checksum_get_digest (sum, digest, &len);
+  for (guint i = 0; i < YP_CASE_SET_SIZE; i++)
+    acc[i] ^= digest[i];
+}
+
+char *
+yp_case_set_to_hex (const guint8 acc[YP_CASE_SET_SIZE])
+{
+  static const char digits[] = "0123456789abcdef";
+  char *hex = g_malloc (YP_CASE_SET_SIZE * 2 + 1);
+
+  for (guint i = 0; i < YP_CASE_SET_SIZE; i++)
+    {
+      hex[2 * i] = digits[acc[i] >> 4];
+      hex[2 * i + 1] = digits[acc[i] & 0xf];
+    }
+  hex[YP_CASE_SET_SIZE * 2] = '\0';
+  return hex;
+}

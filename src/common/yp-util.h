@@ -21,4 +21,12 @@ char     *yp_date_parse_user   (const char *text);
 /* Lower-cased, accents kept (ä, ö, å matter in Finnish sorting), spaces folded. */
 char     *yp_fold_for_sort     (const char *text);
 
+/* The case-set hash (architecture.md "Revocation"): the XOR of the SHA-256 of every client id
+ * in a set, so the app and the server can tell cheaply whether they agree on which clients
+ * this device holds. Start from zeroes, add each id once; the order does not matter. */
+#define YP_CASE_SET_SIZE 32
+void      yp_case_set_add      (guint8      acc[YP_CASE_SET_SIZE],
+                                const char *client_id);
+char     *yp_case_set_to_hex   (const guint8 acc[YP_CASE_SET_SIZE]);
+
 G_END_DECLS

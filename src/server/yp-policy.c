@@ -92,6 +92,10 @@ yp_policy_may_see (const YpParticipation *p,
     return g_strcmp0 (yp_record_get_string (row, "actor_id"), account_id) == 0 ||
            yp_policy_may_manage (p);
 
+  /* A removed participant's unsent changes are for the owner and coordinators to review. */
+  if (g_str_equal (entity->name, "quarantined_change"))
+    return yp_policy_may_manage (p);
+
   return TRUE;
 }
 
@@ -100,6 +104,9 @@ yp_policy_may_insert (const YpParticipation *p,
                       const YpEntity        *entity)
 {
   if (!yp_policy_is_active (p))
+    return FALSE;
+  /* Only the server quarantines. */
+  if (g_str_equal (entity->name, "quarantined_change"))
     return FALSE;
   if (g_str_equal (entity->name, "participant") || g_str_equal (entity->name, "consent_event"))
     return yp_policy_may_manage (p);
@@ -116,7 +123,8 @@ yp_policy_may_update (const YpParticipation *p,
 {
   if (!yp_policy_is_active (p))
     return FALSE;
-  if (g_str_equal (entity->name, "participant"))
+  if (g_str_equal (entity->name, "participant") ||
+      g_str_equal (entity->name, "quarantined_change"))
     return yp_policy_may_manage (p);
   if (g_strcmp0 (p->role, "supporter") == 0)
     return g_str_equal (entity->name, "notification");

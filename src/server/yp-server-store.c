@@ -32,7 +32,26 @@ struct _YpServerStore
   char    *path;
   char    *epoch;
   char    *dummy_hash; /* verified against for unknown user names, so timing tells nothing */
+  /* account id → CaseSet, valid while the participants table's last seq is unchanged */
+  GHashTable *case_sets;
 };
+
+typedef struct
+{
+  gint64     version;
+  char      *hash;
+  GPtrArray *ids;
+} CaseSet;
+
+static void
+case_set_free (gpointer data)
+{
+  CaseSet *c = data;
+
+  g_free (c->hash);
+  g_ptr_array_unref (c->ids);
+  g_free (c);
+}
 
 G_DEFINE_FINAL_TYPE (YpServerStore, yp_server_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (yp-server-error-quark, yp_server_error)
@@ -474,6 +493,7 @@ yp_server_store_finalize (GObject *object)
   g_free (self->path);
   g_free (self->epoch);
   g_free (self->dummy_hash);
+  g_clear_pointer (&self->case_sets, g_hash_table_unref);
   G_OBJECT_CLASS (yp_server_store_parent_class)->finalize (object);
 }
 
@@ -1640,6 +1660,71 @@ insert_owner_participant (YpServerStore  *self,
          audit_locked (self, account_id, "create", "participant", id, client_id, "owner", error);
 }
 
+/* Whether @account_id once took part in the client (joined at some point), whatever the
+ * participation's state now: removed (deleted) rows count too. */
+static gboolean
+had_access (YpServerStore *self,
+            const char    *client_id,
+            const char    *account_id)
+{
+  g_autoptr(sqlite3_stmt) stmt =
+    prepare (self, "SELECT 1 FROM participants WHERE client_id = ? AND professional_id = ?"
+                   " AND joined_seq IS NOT NULL LIMIT 1", NULL);
+
+  if (stmt == NULL || client_id == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, account_id, -1, SQLITE_STATIC);
+  return sqlite3_step (stmt) == SQLITE_ROW;
+}
+
+/* A change from someone whose access to the client ended before their laptop synced: it is
+ * not applied, but kept as a quarantined_change row that the client's owner and coordinators
+ * review (architecture.md "Revocation"), and the sender is told it was quarantined so the
+ * app can let go of it and purge. */
+static gboolean
+quarantine (YpServerStore  *self,
+            const char     *account_id,
+            const Mutation *m,
+            const char     *client_id,
+            JsonObject    **out,
+            GError        **error)
+{
+  g_autoptr(YpRecord) q = yp_record_new (yp_schema_lookup ("quarantined_change"));
+  g_autoptr(JsonNode) fields = json_node_init_object (json_node_alloc (), m->fields);
+  g_autofree char *text = json_to_string (fields, FALSE);
+  g_autofree char *id = yp_uuid_new ();
+  g_autofree char *now = yp_now_iso8601 ();
+  g_autoptr(GError) verror = NULL;
+  JsonObject *result;
+  gint64 seq;
+
+  yp_record_set_string (q, "id", id);
+  yp_record_set_string (q, "client_id", client_id);
+  yp_record_set_string (q, "author_id", account_id);
+  yp_record_set_string (q, "entity", m->entity->name);
+  yp_record_set_string (q, "row_id", m->row_id);
+  yp_record_set_string (q, "op", m->op);
+  yp_record_set_string (q, "fields", text);
+  yp_record_set_string (q, "created_at", now);
+  yp_record_set_string (q, "state", "waiting");
+  yp_record_set_int (q, "deleted", 0);
+  fill_defaults (q);
+  if (!yp_record_validate (q, &verror))
+    return (*out = rejected_invalid (m, verror)), TRUE;
+  if ((seq = next_seq (self, error)) < 0)
+    return FALSE;
+  stamp (q, seq, account_id);
+  if (!insert_row (self, q, seq, error) ||
+      !audit_locked (self, account_id, "quarantine", m->entity->name, m->row_id, client_id,
+                     id, error))
+    return FALSE;
+  result = result_new (m, "quarantined");
+  json_object_set_string_member (result, "quarantine_id", id);
+  *out = result;
+  return TRUE;
+}
+
 static gboolean
 apply_insert (YpServerStore  *self,
               const char     *account_id,
@@ -1676,6 +1761,10 @@ apply_insert (YpServerStore  *self,
       if (!row_exists (self, "clients", m->client_id))
         return (*out = rejected (m, "not_found", "There is no such client.")), TRUE;
       p = load_participation (self, m->client_id, account_id);
+      /* Notifications are derived from the change itself and are not kept. */
+      if (!yp_policy_is_active (p) && !g_str_equal (entity->name, "notification") &&
+          had_access (self, m->client_id, account_id))
+        return quarantine (self, account_id, m, m->client_id, out, error);
       if (!yp_policy_may_insert (p, entity))
         return (*out = rejected (m, "forbidden",
                                  "You may not add this to the client's data.")), TRUE;
@@ -1773,6 +1862,10 @@ apply_update (YpServerStore  *self,
   else
     {
       p = load_participation (self, yp_record_get_client_id (current), account_id);
+      if (!yp_policy_is_active (p) &&
+          had_access (self, yp_record_get_client_id (current), account_id) &&
+          !g_str_equal (entity->name, "notification"))
+        return quarantine (self, account_id, m, yp_record_get_client_id (current), out, error);
       if (!yp_policy_may_see (p, account_id, current, created_seq))
         return (*out = rejected (m, "forbidden", "You may not see this row.")), TRUE;
       if (g_str_equal (entity->name, "notification"))
@@ -2154,7 +2247,8 @@ pull (YpServerStore  *self,
   /* Revoked (or removed) in this page and not active again: the app must purge. */
   purge_stmt = prepare (self, "SELECT DISTINCT client_id FROM participants"
                               " WHERE professional_id = ? AND rev > ? AND rev <= ?"
-                              " AND (state = 'revoked' OR deleted = 1)", error);
+                              " AND (state = 'revoked' OR deleted = 1"
+                              "      OR (state <> 'active' AND joined_seq IS NOT NULL))", error);
   if (purge_stmt == NULL)
     return FALSE;
   sqlite3_bind_text (purge_stmt, 1, account_id, -1, SQLITE_STATIC);
@@ -2210,19 +2304,84 @@ parse_cursor (YpServerStore  *self,
   return TRUE;
 }
 
+/* The clients @account_id may see now (an active participation) and their case-set hash;
+ * recomputed only when a participant row changed since the last time. */
+static CaseSet *
+case_set_for (YpServerStore  *self,
+              const char     *account_id,
+              GError        **error)
+{
+  g_autoptr(sqlite3_stmt) version_stmt = prepare (self, "SELECT max(rev) FROM participants",
+                                                  error);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  guint8 acc[YP_CASE_SET_SIZE] = { 0 };
+  gint64 version;
+  CaseSet *c;
+  int rc;
+
+  if (version_stmt == NULL || sqlite3_step (version_stmt) != SQLITE_ROW)
+    return set_db_error (error, self->db, "case set"), NULL;
+  version = sqlite3_column_int64 (version_stmt, 0);
+  if (self->case_sets == NULL)
+    self->case_sets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, case_set_free);
+  c = g_hash_table_lookup (self->case_sets, account_id);
+  if (c != NULL && c->version == version)
+    return c;
+
+  stmt = prepare (self, "SELECT DISTINCT client_id FROM participants WHERE professional_id = ?"
+                        " AND state = 'active' AND deleted = 0", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_STATIC);
+  c = g_new0 (CaseSet, 1);
+  c->version = version;
+  c->ids = g_ptr_array_new_with_free_func (g_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *id = (const char *) sqlite3_column_text (stmt, 0);
+
+      yp_case_set_add (acc, id);
+      g_ptr_array_add (c->ids, g_strdup (id));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      case_set_free (c);
+      return set_db_error (error, self->db, "case set"), NULL;
+    }
+  c->hash = yp_case_set_to_hex (acc);
+  g_hash_table_replace (self->case_sets, g_strdup (account_id), c);
+  return c;
+}
+
+static gboolean
+is_case_set_hash (const char *text)
+{
+  if (strlen (text) != YP_CASE_SET_SIZE * 2)
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isdigit (*p) && !(*p >= 'a' && *p <= 'f'))
+      return FALSE;
+  return TRUE;
+}
+
+#define MAX_PURGE_ACKS 1000
+
 JsonNode *
 yp_server_store_sync (YpServerStore  *self,
                       const char     *account_id,
                       JsonNode       *request,
                       GError        **error)
 {
-  static const char * const keys[] = { "cursor", "mutations", "limit", NULL };
+  static const char * const keys[] =
+    { "cursor", "mutations", "limit", "purge_acks", "case_set", NULL };
   g_autoptr(GArray) mutations = NULL;
   g_autoptr(JsonObject) response = NULL;
   JsonObject *object;
   JsonNode *list;
   JsonArray *results;
   const char *cursor = NULL;
+  const char *case_set = NULL;
+  JsonArray *acks = NULL;
   gint64 since = 0;
   gint64 limit = YP_SERVER_DEFAULT_PAGE;
   gboolean ok = TRUE;
@@ -2239,8 +2398,49 @@ yp_server_store_sync (YpServerStore  *self,
   if (!only_keys (object, keys, "A sync request", error) ||
       !member_string (object, "cursor", FALSE, &cursor, error) ||
       !member_int (object, "limit", 1, 5000, &limit, error) ||
+      !member_string (object, "case_set", FALSE, &case_set, error) ||
       !parse_cursor (self, cursor, &since, error))
     return NULL;
+  if (case_set != NULL && !is_case_set_hash (case_set))
+    {
+      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INVALID_VALUE,
+                   "“case_set” must be 64 lower-case hex digits.");
+      return NULL;
+    }
+  list = json_object_get_member (object, "purge_acks");
+  if (list != NULL && !JSON_NODE_HOLDS_NULL (list))
+    {
+      if (!JSON_NODE_HOLDS_ARRAY (list))
+        {
+          g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_WRONG_TYPE,
+                       "“purge_acks” must be an array.");
+          return NULL;
+        }
+      acks = json_node_get_array (list);
+      if (json_array_get_length (acks) > MAX_PURGE_ACKS)
+        {
+          g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_TOO_LARGE,
+                       "At most %d purge acknowledgements per request.", MAX_PURGE_ACKS);
+          return NULL;
+        }
+      for (guint i = 0; i < json_array_get_length (acks); i++)
+        {
+          JsonNode *node = json_array_get_element (acks, i);
+
+          if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+            {
+              g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_WRONG_TYPE,
+                           "purge_acks[%u] must be a string.", i);
+              return NULL;
+            }
+          if (!yp_uuid_is_valid (json_node_get_string (node)))
+            {
+              g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INVALID_VALUE,
+                           "purge_acks[%u] must be a lower-case UUID.", i);
+              return NULL;
+            }
+        }
+    }
 
   /* Everything is checked before anything is written: a wrong request changes nothing. */
   mutations = g_array_new (FALSE, TRUE, sizeof (Mutation));
@@ -2287,9 +2487,39 @@ yp_server_store_sync (YpServerStore  *self,
       if (ok)
         json_array_add_object_element (results, result);
     }
+  /* The app purged these clients (no trace left on that device): audited. */
+  for (guint i = 0; ok && acks && i < json_array_get_length (acks); i++)
+    {
+      const char *client_id = json_array_get_string_element (acks, i);
+
+      ok = audit_locked (self, account_id, "purge_acknowledged", "client", client_id,
+                         client_id, NULL, error);
+    }
   ok = ok && pull (self, account_id, since, limit, response, error);
+  /* On the last page, a case set that differs from what this user may see now (a missed
+   * revocation, a restored backup) is answered with the full list of client ids. */
+  if (ok && case_set != NULL &&
+      !json_object_get_boolean_member_with_default (response, "more", FALSE))
+    {
+      CaseSet *c = case_set_for (self, account_id, error);
+
+      ok = c != NULL;
+      if (ok && !g_str_equal (c->hash, case_set))
+        {
+          JsonArray *ids = json_array_sized_new (c->ids->len);
+
+          for (guint i = 0; i < c->ids->len; i++)
+            json_array_add_string_element (ids, c->ids->pdata[i]);
+          json_object_set_array_member (response, "case_set", ids);
+        }
+    }
   if (!end (self, ok, error))
-    return NULL;
+    {
+      /* A rolled-back transaction may have seen participant rows that never were. */
+      if (self->case_sets)
+        g_hash_table_remove_all (self->case_sets);
+      return NULL;
+    }
   return json_node_init_object (json_node_alloc (), response);
 }
 

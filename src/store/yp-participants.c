@@ -1108,3 +1108,174 @@ yp_participants_describe_log (YpStore     *store,
     }
   return lines;
 }
+
+/* ---- quarantined changes ---------------------------------------------------------------- */
+
+static int
+compare_created (gconstpointer a,
+                 gconstpointer b)
+{
+  const YpRecord *x = *(YpRecord * const *) a;
+  const YpRecord *y = *(YpRecord * const *) b;
+
+  return g_strcmp0 (yp_record_get_string (x, "created_at"),
+                    yp_record_get_string (y, "created_at"));
+}
+
+GPtrArray *
+yp_participants_list_quarantined (YpStore     *store,
+                                  const char  *client_id,
+                                  GError     **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  GPtrArray *waiting;
+
+  g_return_val_if_fail (YP_IS_STORE (store), NULL);
+
+  waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) yp_record_unref);
+  if (client_id == NULL || !yp_participants_can_manage (store, client_id))
+    return waiting;
+  rows = yp_store_list_for_client (store, entity ("quarantined_change"), client_id, error);
+  if (rows == NULL)
+    {
+      g_ptr_array_unref (waiting);
+      return NULL;
+    }
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (yp_record_get_string (rows->pdata[i], "state"), "waiting") == 0 &&
+        yp_record_get_int (rows->pdata[i], "deleted") == 0)
+      g_ptr_array_add (waiting, yp_record_ref (rows->pdata[i]));
+  g_ptr_array_sort (waiting, compare_created);
+  return waiting;
+}
+
+static const char *
+quarantined_what (const YpRecord *change)
+{
+  const char *e = yp_record_get_string (change, "entity");
+  gboolean insert = g_strcmp0 (yp_record_get_string (change, "op"), "insert") == 0;
+
+  if (g_strcmp0 (e, "message") == 0)
+    return _("a new message");
+  if (g_strcmp0 (e, "attachment") == 0)
+    return _("a new attachment");
+  if (g_strcmp0 (e, "client") == 0)
+    return _("changes to the client's details");
+  if (g_strcmp0 (e, "plan_entry") == 0)
+    return insert ? _("a new entry in the plan") : _("changes to the plan");
+  if (g_strcmp0 (e, "follow_up") == 0)
+    return insert ? _("a new follow-up") : _("changes to a follow-up");
+  if (g_strcmp0 (e, "stage") == 0)
+    return _("changes to the stage map");
+  return insert ? _("a new entry") : _("changes");
+}
+
+char *
+yp_participants_quarantined_title (YpStore        *store,
+                                   const YpRecord *change)
+{
+  g_autofree char *who = describe_professional (store, yp_record_get_string (change,
+                                                                             "author_id"));
+  g_autofree char *when = yp_participants_format_date (yp_record_get_string (change,
+                                                                            "created_at"));
+
+  /* Translators: "Bertta Kutsuttu (Lahden kaupunki), 24.11.2026: a new message" */
+  return g_strdup_printf (_("%s, %s: %s"), who ? who : _("A former participant"),
+                          when ? when : "", quarantined_what (change));
+}
+
+static char *
+json_value_text (JsonNode *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_strdup (_("(empty)"));
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      GType type = json_node_get_value_type (node);
+
+      if (type == G_TYPE_STRING)
+        return g_strdup (json_node_get_string (node));
+      if (type == G_TYPE_INT64)
+        return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+      if (type == G_TYPE_BOOLEAN)
+        return g_strdup (json_node_get_boolean (node) ? _("yes") : _("no"));
+    }
+  return json_to_string (node, FALSE);
+}
+
+char *
+yp_participants_quarantined_text (const YpRecord *change)
+{
+  const YpEntity *e = yp_schema_lookup (yp_record_get_string (change, "entity"));
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  gboolean update = g_strcmp0 (yp_record_get_string (change, "op"), "update") == 0;
+  JsonObject *fields;
+  g_autoptr(GList) names = NULL;
+
+  if (!json_parser_load_from_data (parser, yp_record_get_string (change, "fields"), -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return g_strdup (yp_record_get_string (change, "fields"));
+  fields = json_node_get_object (json_parser_get_root (parser));
+  names = json_object_get_members (fields);
+  for (GList *l = names; l; l = l->next)
+    {
+      const char *name = l->data;
+      const YpField *f = e ? yp_entity_get_field (e, name) : NULL;
+      JsonNode *node = json_object_get_member (fields, name);
+      g_autofree char *value = NULL;
+
+      /* Ids and bookkeeping say nothing to a reader. */
+      if (f == NULL || f->type == YP_FIELD_UUID || g_str_equal (name, "created_at") ||
+          g_str_equal (name, "deleted"))
+        continue;
+      if (update && JSON_NODE_HOLDS_OBJECT (node))
+        {
+          JsonObject *pair = json_node_get_object (node);
+          g_autofree char *was = json_value_text (json_object_get_member (pair, "old"));
+
+          value = json_value_text (json_object_get_member (pair, "new"));
+          if (text->len > 0)
+            g_string_append_c (text, '\n');
+          /* Translators: "Notes: Home visit went well (was: Calls on Mondays)" */
+          g_string_append_printf (text, _("%s: %s (was: %s)"), yp_field_label (name), value,
+                                  was);
+          continue;
+        }
+      value = json_value_text (node);
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append_printf (text, _("%s: %s"), yp_field_label (name), value);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+gboolean
+yp_participants_mark_reviewed (YpStore     *store,
+                               const char  *change_id,
+                               GError     **error)
+{
+  g_autoptr(YpRecord) q = NULL;
+  g_autoptr(YpRecord) change = NULL;
+  g_autofree char *now = yp_now_iso8601 ();
+
+  g_return_val_if_fail (YP_IS_STORE (store), FALSE);
+
+  if (change_id == NULL ||
+      (q = yp_store_get (store, entity ("quarantined_change"), change_id, NULL)) == NULL)
+    {
+      g_set_error (error, YP_PARTICIPANTS_ERROR, YP_PARTICIPANTS_ERROR_NOT_FOUND,
+                   _("This change is no longer on this device."));
+      return FALSE;
+    }
+  if (!check_may_manage (store, yp_record_get_client_id (q),
+                         _("Only the professional who started this guidance space or a "
+                           "coordinator can review these changes."), error))
+    return FALSE;
+  change = yp_record_new (entity ("quarantined_change"));
+  yp_record_set_string (change, "id", change_id);
+  yp_record_set_string (change, "state", "reviewed");
+  yp_record_set_string (change, "reviewed_by", yp_store_get_me_id (store));
+  yp_record_set_string (change, "reviewed_at", now);
+  return yp_store_update (store, change, error);
+}

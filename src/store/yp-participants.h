@@ -126,6 +126,22 @@ YpRecord   *yp_participants_dup_client      (YpStore    *store,
                                              const char *client_id,
                                              GError    **error);
 
+/* Changes a professional made to this client after their access ended and before their
+ * laptop knew: the server kept them (quarantined_change rows) instead of applying them, for
+ * the owner and coordinators to read. The waiting ones, oldest first; empty for others. */
+GPtrArray  *yp_participants_list_quarantined (YpStore        *store,
+                                              const char     *client_id,
+                                              GError        **error);
+/* "Bertta Kutsuttu, 24.11.2026: a new message" */
+char       *yp_participants_quarantined_title (YpStore        *store,
+                                               const YpRecord *change);
+/* What was written, one "Field: value" line each, in plain words. */
+char       *yp_participants_quarantined_text  (const YpRecord *change);
+/* The owner or a coordinator has read it (and copied what matters into the client's data). */
+gboolean    yp_participants_mark_reviewed     (YpStore        *store,
+                                               const char     *change_id,
+                                               GError        **error);
+
 /* Plain words for the client: "Matti Virtanen (Lahden kaupunki, social services)". */
 char       *yp_participant_info_describe    (const YpParticipantInfo *info);
 const char *yp_participants_sector_label    (const char *sector);

@@ -58,6 +58,8 @@ struct _YpStore
   /* Bumped on every write to the clients table; the list index below is rebuilt when its
    * generation is older. Guarded by query.lock. */
   gint          clients_generation;
+  char         *case_set_hash;       /* me_lock; valid for case_set_generation */
+  gint          case_set_generation;
   ListIndex     list_index[3];
 };
 
@@ -424,6 +426,7 @@ yp_store_finalize (GObject *object)
   g_mutex_clear (&self->me_lock);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->me_id, g_free);
+  g_clear_pointer (&self->case_set_hash, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (yp_store_parent_class)->finalize (object);
@@ -1918,25 +1921,63 @@ sync_tables_locked (YpStore  *self,
   "      AND json_extract (fields, '$.participant_id') IN" \
   "          (SELECT id FROM participants WHERE role = 'owner'))"
 
+static JsonArray *read_outbox (YpStore    *self,
+                               JsonArray  *client_ids,
+                               guint       limit,
+                               GError    **error);
+
 JsonArray *
 yp_store_read_outbox (YpStore   *self,
                       guint      limit,
                       GError   **error)
 {
+  return read_outbox (self, NULL, limit, error);
+}
+
+JsonArray *
+yp_store_read_outbox_for_clients (YpStore    *self,
+                                  JsonArray  *client_ids,
+                                  guint       limit,
+                                  GError    **error)
+{
+  g_return_val_if_fail (client_ids != NULL, NULL);
+  return read_outbox (self, client_ids, limit, error);
+}
+
+static JsonArray *
+read_outbox (YpStore    *self,
+             JsonArray  *client_ids,
+             guint       limit,
+             GError    **error)
+{
   g_autoptr(JsonArray) mutations = json_array_new ();
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *ids = NULL;
   int rc = SQLITE_DONE;
 
   g_return_val_if_fail (YP_IS_STORE (self), NULL);
 
+  if (client_ids != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), client_ids);
+
+      ids = json_to_string (node, FALSE);
+    }
   g_mutex_lock (&self->writer.lock);
   stmt = prepare (self->writer.db,
-                  "SELECT mutation_id, entity, row_id, client_id, base_rev, op, fields"
-                  " FROM outbox WHERE" PUSHABLE_SQL " ORDER BY seq LIMIT ?", error);
+                  ids == NULL
+                  ? "SELECT mutation_id, entity, row_id, client_id, base_rev, op, fields"
+                    " FROM outbox WHERE" PUSHABLE_SQL " ORDER BY seq LIMIT ?"
+                  : "SELECT mutation_id, entity, row_id, client_id, base_rev, op, fields"
+                    " FROM outbox WHERE" PUSHABLE_SQL
+                    " AND client_id IN (SELECT value FROM json_each (?2))"
+                    " ORDER BY seq LIMIT ?1", error);
   if (stmt != NULL)
     {
       sqlite3_bind_int64 (stmt, 1, limit);
+      if (ids != NULL)
+        sqlite3_bind_text (stmt, 2, ids, -1, SQLITE_STATIC);
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         {
           JsonObject *m = json_object_new ();
@@ -2546,6 +2587,171 @@ purge_finish (YpStore    *self,
     }
 }
 
+static gboolean
+add_purge_acks_locked (YpStore    *self,
+                       GPtrArray  *client_ids,
+                       GError    **error)
+{
+  g_autofree char *old = read_state (self->writer.db, "purge_acks");
+  g_auto(GStrv) ids = g_strsplit (old ? old : "", " ", -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) merged = NULL;
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; ids[i]; i++)
+    if (*ids[i] != '\0')
+      g_strv_builder_add (builder, ids[i]);
+  for (guint i = 0; i < client_ids->len; i++)
+    if (!g_strv_contains ((const char * const *) ids, client_ids->pdata[i]))
+      g_strv_builder_add (builder, client_ids->pdata[i]);
+  merged = g_strv_builder_end (builder);
+  text = g_strjoinv (" ", merged);
+  return write_state (self->writer.db, "purge_acks", text, error);
+}
+
+GStrv
+yp_store_dup_purge_acks (YpStore *self)
+{
+  g_autofree char *text = yp_store_dup_local_state (self, "purge_acks");
+  g_auto(GStrv) ids = g_strsplit (text ? text : "", " ", -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; ids[i]; i++)
+    if (yp_uuid_is_valid (ids[i]))
+      g_strv_builder_add (builder, ids[i]);
+  return g_strv_builder_end (builder);
+}
+
+gboolean
+yp_store_clear_purge_acks (YpStore            *self,
+                           const char * const *sent,
+                           GError            **error)
+{
+  g_autofree char *old = NULL;
+  g_auto(GStrv) ids = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) left = NULL;
+  g_autofree char *text = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (YP_IS_STORE (self), FALSE);
+
+  if (!begin (self, error))
+    return FALSE;
+  old = read_state (self->writer.db, "purge_acks");
+  ids = g_strsplit (old ? old : "", " ", -1);
+  for (guint i = 0; ids[i]; i++)
+    if (*ids[i] != '\0' && !g_strv_contains (sent, ids[i]))
+      g_strv_builder_add (builder, ids[i]);
+  left = g_strv_builder_end (builder);
+  text = g_strjoinv (" ", left);
+  ok = write_state (self->writer.db, "purge_acks", *text ? text : NULL, error);
+  return end (self, ok, error);
+}
+
+/* The clients this device holds as the server gave them (rev > 0: a client created here and
+ * not yet synced is not the server's to judge). */
+static GPtrArray *
+held_clients (YpStore  *self,
+              GError  **error)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_mutex_lock (&self->writer.lock);
+  stmt = prepare (self->writer.db, "SELECT id FROM clients WHERE rev > 0", error);
+  if (stmt != NULL)
+    {
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      if (rc != SQLITE_DONE)
+        set_sqlite_error (error, self->writer.db, rc, "clients");
+    }
+  else
+    rc = SQLITE_ERROR;
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_mutex_unlock (&self->writer.lock);
+  if (rc != SQLITE_DONE)
+    g_clear_pointer (&ids, g_ptr_array_unref);
+  return ids;
+}
+
+char *
+yp_store_dup_case_set_hash (YpStore  *self,
+                            GError  **error)
+{
+  gint generation;
+  g_autoptr(GPtrArray) ids = NULL;
+  guint8 acc[YP_CASE_SET_SIZE] = { 0 };
+
+  g_return_val_if_fail (YP_IS_STORE (self), NULL);
+
+  /* Kept until the clients table changes: a poll with nothing new costs nothing here. */
+  g_mutex_lock (&self->me_lock);
+  generation = g_atomic_int_get (&self->clients_generation);
+  if (self->case_set_hash != NULL && self->case_set_generation == generation)
+    {
+      char *hash = g_strdup (self->case_set_hash);
+
+      g_mutex_unlock (&self->me_lock);
+      return hash;
+    }
+  g_mutex_unlock (&self->me_lock);
+
+  if ((ids = held_clients (self, error)) == NULL)
+    return NULL;
+  for (guint i = 0; i < ids->len; i++)
+    yp_case_set_add (acc, ids->pdata[i]);
+  g_mutex_lock (&self->me_lock);
+  g_free (self->case_set_hash);
+  self->case_set_hash = yp_case_set_to_hex (acc);
+  self->case_set_generation = generation;
+  g_mutex_unlock (&self->me_lock);
+  return yp_case_set_to_hex (acc);
+}
+
+gboolean
+yp_store_compare_case_set (YpStore     *self,
+                           JsonArray   *server_ids,
+                           JsonArray  **out_extra,
+                           guint       *out_missing,
+                           GError     **error)
+{
+  g_autoptr(GPtrArray) held = held_clients (self, error);
+  g_autoptr(GHashTable) server = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) mine = g_hash_table_new (g_str_hash, g_str_equal);
+  JsonArray *extra;
+  guint missing = 0;
+
+  if (held == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (server_ids); i++)
+    {
+      const char *id = json_array_get_string_element (server_ids, i);
+
+      if (id != NULL)
+        g_hash_table_add (server, (gpointer) id);
+    }
+  extra = json_array_new ();
+  for (guint i = 0; i < held->len; i++)
+    {
+      g_hash_table_add (mine, held->pdata[i]);
+      if (!g_hash_table_contains (server, held->pdata[i]))
+        json_array_add_string_element (extra, held->pdata[i]);
+    }
+  for (guint i = 0; i < json_array_get_length (server_ids); i++)
+    {
+      const char *id = json_array_get_string_element (server_ids, i);
+
+      if (id != NULL && !g_hash_table_contains (mine, id))
+        missing++;
+    }
+  *out_extra = extra;
+  *out_missing = missing;
+  return TRUE;
+}
+
 gboolean
 yp_store_apply_pull_page (YpStore     *self,
                           JsonArray   *changes,
@@ -2582,6 +2788,10 @@ yp_store_apply_pull_page (YpStore     *self,
       if (client_id != NULL && yp_uuid_is_valid (client_id))
         ok = purge_rows_locked (self, client_id, &files, error);
     }
+  /* The server audits each purge when the app acknowledges it with its next request; the
+   * acknowledgements wait here, committed with the purge itself. */
+  if (ok && files.client_ids->len > 0)
+    ok = add_purge_acks_locked (self, files.client_ids, error);
   if (ok && cursor != NULL)
     ok = write_state (self->writer.db, "sync_cursor", cursor, error);
   if (!end (self, ok, error))

@@ -161,6 +161,30 @@ gint64      yp_store_lookup_client_rowid (YpStore    *self,
 JsonArray  *yp_store_read_outbox      (YpStore    *self,
                                        guint       limit,
                                        GError    **error);
+/* The same, only the mutations of the clients in @client_ids (a JsonArray of ids): what must
+ * reach the server's quarantine before those clients are purged. */
+JsonArray  *yp_store_read_outbox_for_clients (YpStore    *self,
+                                              JsonArray  *client_ids,
+                                              guint       limit,
+                                              GError    **error);
+/* Purges not yet acknowledged to the server (client ids; yp_store_apply_pull_page records
+ * them with the purge), and forgetting the ones @sent once the server has them. */
+GStrv       yp_store_dup_purge_acks   (YpStore            *self);
+gboolean    yp_store_clear_purge_acks (YpStore            *self,
+                                       const char * const *sent,
+                                       GError            **error);
+/* The case-set hash (yp_case_set_add) of the clients held as the server gave them (rev > 0),
+ * 64 hex digits; cached until the clients table changes. */
+char       *yp_store_dup_case_set_hash (YpStore   *self,
+                                        GError   **error);
+/* Compares the server's list of the clients this user may see with the ones held here:
+ * @out_extra (new JsonArray) gets the held ones the server did not list (a missed
+ * revocation: purge them), @out_missing the number listed but not held (missed rows). */
+gboolean    yp_store_compare_case_set (YpStore     *self,
+                                       JsonArray   *server_ids,
+                                       JsonArray  **out_extra,
+                                       guint       *out_missing,
+                                       GError     **error);
 /* Removes the outbox entries with these mutation ids (acknowledged by the server). */
 gboolean    yp_store_ack_mutations    (YpStore            *self,
                                        const char * const *mutation_ids,

@@ -189,6 +189,7 @@ typedef struct
   /* results */
   GPtrArray *purged_ids;
   GPtrArray *purged_names;
+  GHashTable *quarantined; /* client id → number of its changes the server quarantined */
 } SyncJob;
 
 static void
@@ -201,6 +202,7 @@ sync_job_free (gpointer data)
   g_free (job->token);
   g_clear_pointer (&job->purged_ids, g_ptr_array_unref);
   g_clear_pointer (&job->purged_names, g_ptr_array_unref);
+  g_clear_pointer (&job->quarantined, g_hash_table_unref);
   g_free (job);
 }
 
@@ -308,6 +310,115 @@ download_blobs (SyncJob     *job,
     }
 }
 
+/* One POST /api/v1/sync. Returns the HTTP status (0 with an error when unreachable); on 200
+ * @out_reply holds the parsed answer. */
+static guint
+post_sync (SyncJob      *job,
+           SoupSession  *session,
+           const char   *cursor,
+           JsonArray    *mutations,
+           const char  **acks,
+           const char   *case_set,
+           gint64        limit,
+           JsonNode    **out_reply,
+           GError      **error)
+{
+  g_autoptr(JsonObject) request = json_object_new ();
+  g_autoptr(JsonNode) request_node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autofree char *text = NULL;
+  guint status;
+  gsize length;
+
+  if (cursor)
+    json_object_set_string_member (request, "cursor", cursor);
+  else
+    json_object_set_null_member (request, "cursor");
+  json_object_set_array_member (request, "mutations", json_array_ref (mutations));
+  json_object_set_int_member (request, "limit", limit);
+  if (acks != NULL && acks[0] != NULL)
+    {
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; acks[i]; i++)
+        json_array_add_string_element (array, acks[i]);
+      json_object_set_array_member (request, "purge_acks", array);
+    }
+  if (case_set != NULL)
+    json_object_set_string_member (request, "case_set", case_set);
+  json_node_set_object (request_node, request);
+  text = json_to_string (request_node, FALSE);
+  length = strlen (text);
+  body = g_bytes_new_take (g_steal_pointer (&text), length);
+  status = http (session, "POST", job->url, "/api/v1/sync", job->token, "application/json",
+                 body, &reply, error);
+  if (status == 200 && (*out_reply = parse_json (reply, error)) == NULL)
+    return 0;
+  if (status != 0 && status != 200 && status != 410)
+    return set_status_error (status, reply, error), 0;
+  return status;
+}
+
+/* Before a client is purged, its changes not yet sent go to the server, which quarantines
+ * them for the client's owner to review instead of applying them: nothing typed here is lost
+ * with the purge. Counts them per client in @job->quarantined. */
+static gboolean
+quarantine_before_purge (SyncJob      *job,
+                         SoupSession  *session,
+                         const char   *cursor,
+                         JsonArray    *purge,
+                         GError      **error)
+{
+  for (guint round = 0; round < MAX_ROUNDS; round++)
+    {
+      g_autoptr(JsonArray) mutations =
+        yp_store_read_outbox_for_clients (job->store, purge, PUSH_BATCH, error);
+      g_autoptr(JsonNode) reply = NULL;
+      JsonArray *results;
+
+      if (mutations == NULL)
+        return FALSE;
+      if (json_array_get_length (mutations) == 0)
+        return TRUE;
+      /* Only the push matters here: the pull of this answer is left for the main loop. */
+      if (post_sync (job, session, cursor, mutations, NULL, NULL, 1, &reply, error) != 200)
+        {
+          if (error && *error == NULL)
+            g_set_error (error, YP_SYNC_ERROR, YP_SYNC_ERROR_SERVER,
+                         _("The server sent an answer that could not be read."));
+          return FALSE;
+        }
+      results = json_object_get_array_member (json_node_get_object (reply), "results");
+      if (results == NULL)
+        {
+          g_set_error (error, YP_SYNC_ERROR, YP_SYNC_ERROR_SERVER,
+                       _("The server sent an answer that could not be read."));
+          return FALSE;
+        }
+      for (guint i = 0; i < json_array_get_length (results); i++)
+        {
+          JsonObject *r = json_array_get_object_element (results, i);
+          JsonObject *m = i < json_array_get_length (mutations)
+                          ? json_array_get_object_element (mutations, i) : NULL;
+          const char *client_id;
+
+          if (r == NULL || m == NULL ||
+              g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""),
+                         "quarantined") != 0)
+            continue;
+          client_id = json_object_get_string_member_with_default (m, "client_id", NULL);
+          if (client_id != NULL)
+            g_hash_table_insert (job->quarantined, g_strdup (client_id),
+                                 GUINT_TO_POINTER (GPOINTER_TO_UINT (
+                                   g_hash_table_lookup (job->quarantined, client_id)) + 1));
+        }
+      if (!yp_store_apply_results (job->store, mutations, results, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 run_sync (SyncJob  *job,
           GError  **error)
@@ -319,38 +430,31 @@ run_sync (SyncJob  *job,
   for (guint round = 0; round < MAX_ROUNDS; round++)
     {
       g_autoptr(JsonArray) mutations = yp_store_read_outbox (job->store, PUSH_BATCH, error);
-      g_autoptr(JsonObject) request = json_object_new ();
-      g_autoptr(JsonNode) request_node = json_node_new (JSON_NODE_OBJECT);
+      g_auto(GStrv) acks = yp_store_dup_purge_acks (job->store);
+      g_autofree char *case_set = NULL;
       g_autoptr(JsonNode) reply_node = NULL;
-      g_autoptr(GBytes) body = NULL;
-      g_autoptr(GBytes) reply = NULL;
       g_autoptr(GPtrArray) new_blobs = g_ptr_array_new_with_free_func (g_free);
-      g_autofree char *text = NULL;
+      g_autoptr(JsonArray) purge = NULL;
       JsonObject *response;
-      JsonArray *results, *changes, *purge;
+      JsonArray *results, *changes, *server_purge, *server_case_set;
       const char *new_cursor;
       guint status;
-      gsize length;
+      guint missing = 0;
       gboolean more;
 
       if (mutations == NULL)
         return FALSE;
-      if (cursor)
-        json_object_set_string_member (request, "cursor", cursor);
-      else
-        json_object_set_null_member (request, "cursor");
-      json_object_set_array_member (request, "mutations", json_array_ref (mutations));
-      json_object_set_int_member (request, "limit", 500);
-      json_node_set_object (request_node, request);
-      text = json_to_string (request_node, FALSE);
-      length = strlen (text);
-      body = g_bytes_new_take (g_steal_pointer (&text), length);
-      status = http (session, "POST", job->url, "/api/v1/sync", job->token, "application/json",
-                     body, &reply, error);
+      /* The case set is what this device holds at the cursor it sends. */
+      if (cursor != NULL && (case_set = yp_store_dup_case_set_hash (job->store, error)) == NULL)
+        return FALSE;
+      status = post_sync (job, session, cursor, mutations, (const char **) acks, case_set, 500,
+                          &reply_node, error);
       if (status == 0)
         return FALSE;
-      if (status == 410 && !resynced)
+      if (status == 410)
         {
+          if (resynced)
+            return set_status_error (status, NULL, error);
           /* The server's database was restored or replaced: start again from nothing. */
           resynced = TRUE;
           g_clear_pointer (&cursor, g_free);
@@ -358,14 +462,12 @@ run_sync (SyncJob  *job,
             return FALSE;
           continue;
         }
-      if (status != 200)
-        return set_status_error (status, reply, error);
-      if ((reply_node = parse_json (reply, error)) == NULL)
-        return FALSE;
       response = json_node_get_object (reply_node);
       results = json_object_get_array_member (response, "results");
       changes = json_object_get_array_member (response, "changes");
-      purge = json_object_get_array_member (response, "purge");
+      server_purge = json_object_get_array_member (response, "purge");
+      server_case_set = json_object_has_member (response, "case_set")
+                        ? json_object_get_array_member (response, "case_set") : NULL;
       new_cursor = json_object_get_string_member_with_default (response, "cursor", NULL);
       more = json_object_get_boolean_member_with_default (response, "more", FALSE);
       if (new_cursor == NULL || changes == NULL)
@@ -375,6 +477,11 @@ run_sync (SyncJob  *job,
           return FALSE;
         }
 
+      /* The server has the acknowledgements (and audited them) once it answered. */
+      if (acks[0] != NULL &&
+          !yp_store_clear_purge_acks (job->store, (const char * const *) acks, error))
+        return FALSE;
+
       if (results != NULL && json_array_get_length (mutations) > 0)
         {
           for (guint i = 0; i < json_array_get_length (results); i++)
@@ -382,12 +489,18 @@ run_sync (SyncJob  *job,
               JsonObject *r = json_array_get_object_element (results, i);
               JsonObject *m = i < json_array_get_length (mutations)
                               ? json_array_get_object_element (mutations, i) : NULL;
+              const char *st = r ? json_object_get_string_member_with_default (r, "status", "")
+                                 : "";
+              const char *client_id = m ? json_object_get_string_member_with_default (
+                                            m, "client_id", NULL) : NULL;
 
-              if (m && r
+              if (g_str_equal (st, "quarantined") && client_id != NULL)
+                g_hash_table_insert (job->quarantined, g_strdup (client_id),
+                                     GUINT_TO_POINTER (GPOINTER_TO_UINT (
+                                       g_hash_table_lookup (job->quarantined, client_id)) + 1));
+              if (m && g_str_equal (st, "applied")
                   && g_strcmp0 (json_object_get_string_member (m, "entity"), "attachment") == 0
-                  && g_strcmp0 (json_object_get_string_member (m, "op"), "insert") == 0
-                  && g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""),
-                                "applied") == 0)
+                  && g_strcmp0 (json_object_get_string_member (m, "op"), "insert") == 0)
                 {
                   JsonObject *fields = json_object_get_object_member (m, "fields");
                   const char *sha = json_object_get_string_member_with_default (fields,
@@ -400,15 +513,65 @@ run_sync (SyncJob  *job,
             return FALSE;
         }
 
-      for (guint i = 0; purge && i < json_array_get_length (purge); i++)
+      /* What to purge: what the server says, and what this device holds that the server's
+       * case set lacks (a revocation missed somehow, or a restored backup). */
+      purge = json_array_new ();
+      for (guint i = 0; server_purge && i < json_array_get_length (server_purge); i++)
+        {
+          const char *id = json_array_get_string_element (server_purge, i);
+
+          if (id != NULL && yp_uuid_is_valid (id))
+            json_array_add_string_element (purge, id);
+        }
+      if (server_case_set != NULL)
+        {
+          g_autoptr(JsonArray) extra = NULL;
+          g_autoptr(GHashTable) in_page = g_hash_table_new (g_str_hash, g_str_equal);
+
+          if (!yp_store_compare_case_set (job->store, server_case_set, &extra, &missing, error))
+            return FALSE;
+          /* Clients this very page delivers are not missing. */
+          for (guint i = 0; i < json_array_get_length (changes); i++)
+            {
+              JsonObject *c = json_array_get_object_element (changes, i);
+              JsonObject *row = c ? json_object_get_object_member (c, "row") : NULL;
+
+              if (row && g_strcmp0 (json_object_get_string_member_with_default (c, "entity", ""),
+                                    "client") == 0)
+                g_hash_table_add (in_page,
+                                  (gpointer) json_object_get_string_member_with_default (
+                                    row, "id", ""));
+            }
+          for (guint i = 0; i < json_array_get_length (server_case_set); i++)
+            {
+              const char *id = json_array_get_string_element (server_case_set, i);
+
+              if (id && missing > 0 && g_hash_table_contains (in_page, id))
+                missing--;
+            }
+          for (guint i = 0; i < json_array_get_length (extra); i++)
+            {
+              const char *id = json_array_get_string_element (extra, i);
+              gboolean listed = FALSE;
+
+              if (g_hash_table_contains (in_page, id))
+                continue;
+              for (guint k = 0; k < json_array_get_length (purge) && !listed; k++)
+                listed = g_strcmp0 (json_array_get_string_element (purge, k), id) == 0;
+              if (!listed)
+                json_array_add_string_element (purge, id);
+            }
+        }
+
+      if (json_array_get_length (purge) > 0 &&
+          !quarantine_before_purge (job, session, cursor, purge, error))
+        return FALSE;
+      for (guint i = 0; i < json_array_get_length (purge); i++)
         {
           const char *id = json_array_get_string_element (purge, i);
-          g_autoptr(YpRecord) client = id ? yp_store_get (job->store,
-                                                          yp_schema_lookup ("client"), id,
-                                                          NULL) : NULL;
+          g_autoptr(YpRecord) client = yp_store_get (job->store, yp_schema_lookup ("client"),
+                                                     id, NULL);
 
-          if (id == NULL)
-            continue;
           g_ptr_array_add (job->purged_ids, g_strdup (id));
           g_ptr_array_add (job->purged_names,
                            client ? g_strdup_printf ("%s %s",
@@ -426,7 +589,19 @@ run_sync (SyncJob  *job,
         return FALSE;
       download_blobs (job, session, changes);
 
-      if (!more && json_array_get_length (mutations) < PUSH_BATCH)
+      /* Rows the server lists as visible but this device never got: pull everything again
+       * (once; rows are applied by id and rev, so nothing is duplicated). */
+      if (missing > 0 && !resynced)
+        {
+          resynced = TRUE;
+          g_clear_pointer (&cursor, g_free);
+          if (!yp_store_set_local_state (job->store, "sync_cursor", NULL, error))
+            return FALSE;
+          continue;
+        }
+
+      if (!more && json_array_get_length (mutations) < PUSH_BATCH &&
+          json_array_get_length (purge) == 0)
         {
           g_autofree char *now = yp_now_iso8601 ();
           return yp_store_set_local_state (job->store, "sync_last", now, error);
@@ -541,7 +716,9 @@ sync_done (GObject      *source,
 
   for (guint i = 0; i < job->purged_ids->len; i++)
     g_signal_emit (self, signals[SIGNAL_CLIENT_PURGED], 0, job->purged_ids->pdata[i],
-                   job->purged_names->pdata[i]);
+                   job->purged_names->pdata[i],
+                   GPOINTER_TO_UINT (g_hash_table_lookup (job->quarantined,
+                                                          job->purged_ids->pdata[i])));
 
   update_state (self);
   for (guint i = 0; tasks && i < tasks->len; i++)
@@ -590,6 +767,7 @@ kick (YpSyncEngine *self)
   job->token = g_strdup (self->token);
   job->purged_ids = g_ptr_array_new_with_free_func (g_free);
   job->purged_names = g_ptr_array_new_with_free_func (g_free);
+  job->quarantined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   task = g_task_new (g_object_ref (self), NULL, sync_done, NULL);
   g_task_set_source_tag (task, kick);
   g_task_set_task_data (task, job, sync_job_free);
@@ -1180,7 +1358,7 @@ yp_sync_engine_class_init (YpSyncEngineClass *klass)
 
   signals[SIGNAL_CLIENT_PURGED] =
     g_signal_new ("client-purged", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+                  NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT);
 }
 
 static void

@@ -93,7 +93,8 @@ gboolean      yp_sync_engine_sync_finish    (YpSyncEngine  *self,
                                              GAsyncResult  *result,
                                              GError       **error);
 
-/* Signals: "client-purged" (client id, client's name or NULL): the server said this device
- * may no longer see the client, and everything of it was deleted here. */
+/* Signals: "client-purged" (client id, client's name or NULL, number of unsent changes the
+ * server quarantined for the owner's review): the server said this device may no longer see
+ * the client, and everything of it was deleted here. */
 
 G_END_DECLS

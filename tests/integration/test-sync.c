@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <string.h>
 #include <sys/prctl.h>
 
@@ -38,6 +39,7 @@ typedef struct
   YpStore      *a, *b;
   YpSyncEngine *ea, *eb;
   GPtrArray    *purged; /* client ids "client-purged" reported by eb */
+  guint         quarantined; /* the changes "client-purged" said were quarantined */
 } Fixture;
 
 /* ---- the server ------------------------------------------------------------------------- */
@@ -187,9 +189,34 @@ static void
 purged_cb (YpSyncEngine *engine,
            const char   *client_id,
            const char   *name,
+           guint         n_quarantined,
            Fixture      *f)
 {
   g_ptr_array_add (f->purged, g_strdup (client_id));
+  f->quarantined += n_quarantined;
+}
+
+/* Rows of the server's own audit log with this action for this client. */
+static guint
+server_audit_count (Fixture    *f,
+                    const char *action,
+                    const char *client_id)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint n = 0;
+
+  g_assert_cmpint (sqlite3_open_v2 (f->server_db, &db, SQLITE_OPEN_READONLY, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM audit_log WHERE action = ?"
+                                           " AND client_id = ?", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, action, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, client_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = (guint) sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
 }
 
 /* ---- fixture ------------------------------------------------------------------------------ */
@@ -436,6 +463,7 @@ blob_status (Fixture    *f,
 #define SENTINEL_OLD   "VANHA-VIESTI-7f3a"
 #define SENTINEL_BOB   "BOBIN-KOPIO-91c2"
 #define SENTINEL_NAME  "Sentinelliläinen"
+#define SENTINEL_LATE  "MYOHASSA-5d1e"
 
 static void
 test_seed_000 (Fixture       *f,
@@ -511,12 +539,23 @@ test_seed_000 (Fixture       *f,
   g_assert_no_error (error);
   sync_ok (f->ea);
   g_assert_cmpuint (f->purged->len, ==, 0);
+  /* Before his laptop hears of it, Bob writes on a home visit: a message and a note. */
+  {
+    g_autoptr(YpRecord) late = yp_messages_send (f->b, client_id,
+                                                 "Kotikäynnillä " SENTINEL_LATE, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (late);
+  }
+  update_field (f->b, "client", client_id, "notes", "Kotikäynti " SENTINEL_LATE);
   sync_ok (f->eb);
 
   /* Bob's laptop was told and has purged the client: no trace in the file, WAL, blobs or
-   * cache. */
+   * cache. His two unsent changes were not lost: the server quarantined them, and he was
+   * told so. */
   g_assert_cmpuint (f->purged->len, ==, 1);
   g_assert_cmpstr (f->purged->pdata[0], ==, client_id);
+  g_assert_cmpuint (f->quarantined, ==, 2);
+  g_assert_cmpuint (yp_store_count_outbox (f->b, NULL), ==, 0);
   g_assert_cmpuint (yp_store_count_clients (f->b), ==, 0);
   b_db = g_build_filename (f->b_dir, "yhteispolku.db", NULL);
   b_wal = g_strconcat (b_db, "-wal", NULL);
@@ -531,8 +570,79 @@ test_seed_000 (Fixture       *f,
   g_assert_false (g_file_test (cache, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_BOB), ==, 0);
   g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_NAME), ==, 0);
-  /* Alice still has everything. */
+  g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_LATE), ==, 0);
+  /* The purge was acknowledged, and the server audited it. */
+  g_assert_cmpuint (server_audit_count (f, "purge", client_id), ==, 1);
+  g_assert_cmpuint (server_audit_count (f, "purge_acknowledged", client_id), ==, 1);
+  g_assert_null (yp_store_dup_local_state (f->b, "purge_acks"));
+
+  /* Alice still has everything, and the quarantined changes reach her for review. */
+  sync_ok (f->ea);
   g_assert_cmpuint (n_rows (f->a, "message", client_id), ==, 2);
+  {
+    g_autoptr(GPtrArray) q = yp_store_list_for_client (f->a,
+                                                       yp_schema_lookup ("quarantined_change"),
+                                                       client_id, &error);
+    guint with_text = 0;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (q->len, ==, 2);
+    for (guint i = 0; i < q->len; i++)
+      {
+        g_assert_cmpstr (yp_record_get_string (q->pdata[i], "author_id"), ==, f->bob_id);
+        g_assert_cmpstr (yp_record_get_string (q->pdata[i], "state"), ==, "waiting");
+        if (strstr (yp_record_get_string (q->pdata[i], "fields"), SENTINEL_LATE))
+          with_text++;
+      }
+    g_assert_cmpuint (with_text, ==, 2);
+  }
+  /* Neither was applied to the client's data. */
+  g_assert_cmpuint (n_rows (f->a, "message", client_id), ==, 2);
+  {
+    g_autoptr(YpRecord) c = get_row (f->a, "client", client_id);
+
+    g_assert_null (strstr (yp_record_get_string (c, "notes") ? yp_record_get_string (c, "notes")
+                                                             : "", SENTINEL_LATE));
+  }
+}
+
+/* A revocation this laptop never heard of (here: its cursor moved past the revocation
+ * without the purge, as a restored or damaged database could) is caught by the case-set
+ * hash, and the client is purged all the same — its unsent changes quarantined first. */
+static void
+test_case_set_catches_missed_revocation (Fixture       *f,
+                                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *client_id = new_client (f->a, SENTINEL_NAME);
+  g_autofree char *participant_id = NULL;
+  g_autofree char *cursor = NULL;
+
+  sync_ok (f->ea);
+  participant_id = invite_and_consent (f, client_id);
+  sync_ok (f->eb);
+  g_assert_nonnull (get_row (f->b, "client", client_id));
+
+  g_assert_true (yp_participants_revoke (f->a, participant_id, "Asiakkaan toive", &error));
+  g_assert_no_error (error);
+  sync_ok (f->ea);
+  /* Bob's laptop jumps to Alice's cursor: the page with the purge is never pulled. */
+  cursor = yp_store_dup_local_state (f->a, "sync_cursor");
+  g_assert_nonnull (cursor);
+  g_assert_true (yp_store_set_local_state (f->b, "sync_cursor", cursor, &error));
+  g_assert_no_error (error);
+  update_field (f->b, "client", client_id, "notes", "Muistio " SENTINEL_LATE);
+
+  sync_ok (f->eb);
+  g_assert_cmpuint (f->purged->len, ==, 1);
+  g_assert_cmpstr (f->purged->pdata[0], ==, client_id);
+  g_assert_cmpuint (f->quarantined, ==, 1);
+  g_assert_cmpuint (yp_store_count_clients (f->b), ==, 0);
+  g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_NAME), ==, 0);
+  g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_LATE), ==, 0);
+  /* Polls afterwards agree with the server and purge nothing more. */
+  sync_ok (f->eb);
+  g_assert_cmpuint (f->purged->len, ==, 1);
 }
 
 /* A client both Alice and Bob take part in, synced to both. */
@@ -777,6 +887,7 @@ main (int    argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/sync/seed-000", test_seed_000);
+  ADD ("/sync/case-set-catches-missed-revocation", test_case_set_catches_missed_revocation);
   ADD ("/sync/merge-per-field", test_merge_per_field);
   ADD ("/sync/conflict-shown", test_conflict_shown);
   ADD ("/sync/lost-response-replayed", test_lost_response_replayed);

@@ -366,6 +366,66 @@ test_member_may_not_manage (Fixture *f, gconstpointer data)
   yp_ui_test_flush (100);
 }
 
+/* A change Matti wrote after his access ended reaches the owner (as a pull page would bring
+ * it): it is shown in full under "Changes Waiting for Review", and "Mark as Reviewed" takes
+ * it away and records who reviewed it. */
+static void
+test_review_quarantined (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = yp_uuid_new ();
+  g_autofree char *row_id = yp_uuid_new ();
+  g_autofree char *now = yp_now_iso8601 ();
+  g_autofree char *json = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GString) shown = g_string_new (NULL);
+  g_autoptr(YpRecord) after = NULL;
+  GtkWidget *group, *button;
+  guint outbox;
+
+  group = find_widget (GTK_WIDGET (f->view), ADW_TYPE_PREFERENCES_GROUP, NULL);
+  g_assert_null (find_widget (GTK_WIDGET (f->view), GTK_TYPE_BUTTON, "Mark as"));
+
+  json = g_strdup_printf (
+    "[{\"entity\": \"quarantined_change\", \"row\": {\"id\": \"%s\", \"client_id\": \"%s\","
+    " \"rev\": 50, \"updated_at\": \"%s\", \"updated_by\": \"%s\", \"deleted\": false,"
+    " \"author_id\": \"%s\", \"entity\": \"message\", \"row_id\": \"%s\", \"op\": \"insert\","
+    " \"fields\": \"{\\\"author_id\\\": \\\"%s\\\", \\\"body\\\": \\\"Kotikäynnillä kaikki hyvin\\\"}\","
+    " \"created_at\": \"%s\", \"state\": \"waiting\", \"reviewed_by\": null,"
+    " \"reviewed_at\": null}}]",
+    id, f->client_id, now, f->matti, f->matti, row_id, f->matti, now);
+  g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (yp_store_apply_pull_page (f->store,
+                                           json_node_get_array (json_parser_get_root (parser)),
+                                           NULL, NULL, &error));
+  g_assert_no_error (error);
+  yp_ui_test_flush (200);
+
+  button = find_widget (GTK_WIDGET (f->view), GTK_TYPE_BUTTON, "Mark as");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  group = gtk_widget_get_ancestor (button, ADW_TYPE_PREFERENCES_GROUP);
+  g_assert_true (gtk_widget_get_visible (group));
+  collect_labels (group, shown);
+  g_assert_nonnull (strstr (shown->str, "Changes Waiting for Review"));
+  g_assert_nonnull (strstr (shown->str, "Matti Virtanen"));
+  g_assert_nonnull (strstr (shown->str, "a new message"));
+  g_assert_nonnull (strstr (shown->str, "Message: Kotikäynnillä kaikki hyvin"));
+  yp_ui_test_screenshot (GTK_WIDGET (f->window), "participants-review");
+
+  outbox = yp_store_count_outbox (f->store, f->client_id);
+  g_signal_emit_by_name (button, "clicked");
+  yp_ui_test_flush (200);
+  g_assert_false (gtk_widget_get_visible (group));
+  after = yp_store_get (f->store, yp_schema_lookup ("quarantined_change"), id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (yp_record_get_string (after, "state"), ==, "reviewed");
+  g_assert_cmpstr (yp_record_get_string (after, "reviewed_by"), ==,
+                   yp_store_get_me_id (f->store));
+  g_assert_cmpuint (yp_store_count_outbox (f->store, f->client_id), ==, outbox + 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -376,5 +436,6 @@ main (int argc, char **argv)
   ADD ("invite-consent-remove", test_invite_consent_remove);
   ADD ("add-missing-expert", test_add_missing_expert_keeps_text);
   ADD ("member-may-not-manage", test_member_may_not_manage);
+  ADD ("review-quarantined", test_review_quarantined);
   return g_test_run ();
 }

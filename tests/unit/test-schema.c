@@ -12,7 +12,7 @@ test_every_entity (void)
   const char *expected[] = {
     "organizations", "professionals", "clients", "participants", "stages", "plan_entries",
     "plan_versions", "follow_ups", "messages", "attachments", "service_events", "audit_events",
-    "consent_events", "notifications",
+    "consent_events", "notifications", "quarantined_changes",
   };
   const char *sync[] = { "id", "client_id", "rev", "updated_at", "updated_by", "deleted" };
   guint n;
