@@ -11,6 +11,9 @@ yp_packages=(
   desktop-file-utils appstream flatpak-builder
   # headless tests: a display, a session bus, a real keyring
   xvfb xauth dbus-x11 gnome-keyring
+  # TLS for the server and the app (GIO's TLS backend), and the throwaway certificate of the
+  # server's TLS test
+  glib-networking openssl
   # looking at what the app shows, and its printouts
   imagemagick poppler-utils sqlite3
 )

@@ -939,6 +939,95 @@ test_refuses_plain_http_outside_loopback (void)
   g_assert_nonnull (strstr (err, "Refusing plain HTTP"));
 }
 
+static gboolean
+accept_only (SoupMessage          *msg,
+             GTlsCertificate      *peer,
+             GTlsCertificateFlags  errors,
+             GTlsCertificate      *ours)
+{
+  /* Our throwaway certificate is self-signed: trust exactly it, nothing else. */
+  return g_tls_certificate_is_same (peer, ours);
+}
+
+/* With a certificate and key the server speaks HTTPS, also on a non-loopback address, and a
+ * sign-in works over it; plain HTTP to the same port gets no answer. */
+static void
+test_tls (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "tls", NULL);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *uri = NULL;
+  g_autofree char *plain_uri = NULL;
+  g_autoptr(GSubprocess) openssl = NULL;
+  g_autoptr(GSubprocess) tls_server = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GTlsCertificate) ours = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(SoupMessage) plain = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  const char *json = "{\"username\": \"alice\", \"password\": \"" PASSWORD "\"}";
+  guint tls_port;
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_test_fail_printf ("GIO has no TLS backend: install glib-networking");
+      return;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  openssl = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                              &error, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                              "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                              "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (openssl, NULL, &error));
+  g_assert_no_error (error);
+  ours = g_tls_certificate_new_from_file (cert, &error);
+  g_assert_no_error (error);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  tls_server = g_subprocess_launcher_spawn (launcher, &error, server_bin, "--database", db_path,
+                                            "--listen", "0.0.0.0", "--port", "0",
+                                            "--tls-certificate", cert, "--tls-key", key,
+                                            "serve", NULL);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (tls_server));
+  line = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  tls_port = (guint) g_ascii_strtoull (line, NULL, 10);
+  g_assert_cmpuint (tls_port, >, 0);
+
+  uri = g_strdup_printf ("https://127.0.0.1:%u/api/v1/session", tls_port);
+  msg = soup_message_new ("POST", uri);
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_only), ours);
+  body = g_bytes_new_static (json, strlen (json));
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_assert_nonnull (soup_message_get_tls_peer_certificate (msg));
+  g_assert_true (g_tls_certificate_is_same (soup_message_get_tls_peer_certificate (msg), ours));
+  g_assert_nonnull (strstr (g_bytes_get_data (reply, NULL), "\"token\""));
+
+  /* The same port does not answer plain HTTP. */
+  plain_uri = g_strdup_printf ("http://127.0.0.1:%u/api/v1/session", tls_port);
+  plain = soup_message_new ("POST", plain_uri);
+  soup_message_set_request_body_from_bytes (plain, "application/json", body);
+  g_clear_pointer (&reply, g_bytes_unref);
+  reply = soup_session_send_and_read (session, plain, NULL, &error);
+  g_assert_true (error != NULL || soup_message_get_status (plain) != 200);
+  g_clear_error (&error);
+
+  g_subprocess_send_signal (tls_server, SIGTERM);
+  g_subprocess_wait (tls_server, NULL, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -983,6 +1072,7 @@ main (int    argc,
   g_test_add_func ("/server/policy/seed-000", test_seed_000);
   g_test_add_func ("/server/bad-requests", test_bad_requests);
   g_test_add_func ("/server/plain-http-refused", test_refuses_plain_http_outside_loopback);
+  g_test_add_func ("/server/tls", test_tls);
   g_test_add_func ("/server/crash-restart", test_crash_restart);
   rc = g_test_run ();
 
