@@ -280,6 +280,48 @@ open_store (YpApplication *self)
 }
 
 static void
+warm_icons_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  /* The first frame's largest icon (the empty client pane's status page, drawn from an SVG)
+   * and one small one; the small one is what makes the theme scan happen here. */
+  static const struct { const char *name; int size; } icons[] = {
+    { "system-users-symbolic", 128 },
+    { "list-add-symbolic", 16 },
+  };
+  GtkIconTheme *theme = task_data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (icons); i++)
+    {
+      g_autoptr(GtkIconPaintable) icon =
+        gtk_icon_theme_lookup_icon (theme, icons[i].name, NULL, icons[i].size, 1,
+                                    gtk_widget_get_default_direction (),
+                                    GTK_ICON_LOOKUP_PRELOAD);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The first icon a window looks up waits for GTK to scan the icon theme (index files and
+ * directories), about 5 ms on the main thread, in the middle of the first layout. GTK allows
+ * lookups from other threads once the theme exists, so the scan (and the loading of the one
+ * SVG icon the first frame shows) happens in a worker while the window is being built. */
+static void
+warm_icon_theme (void)
+{
+  GdkDisplay *display = gdk_display_get_default ();
+  g_autoptr(GTask) task = NULL;
+
+  if (display == NULL)
+    return;
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_task_data (task, g_object_ref (gtk_icon_theme_get_for_display (display)),
+                        g_object_unref);
+  g_task_run_in_thread (task, warm_icons_thread);
+}
+
+static void
 yp_application_startup (GApplication *app)
 {
   static const GActionEntry actions[] = {
@@ -291,6 +333,7 @@ yp_application_startup (GApplication *app)
 
   open_store (YP_APPLICATION (app));
   G_APPLICATION_CLASS (yp_application_parent_class)->startup (app);
+  warm_icon_theme ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);

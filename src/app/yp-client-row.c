@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "yp-client-row.h"
 #include "yp-util.h"
@@ -46,6 +47,45 @@ struct _YpClientRow
 
 G_DEFINE_FINAL_TYPE (YpClientRow, yp_client_row, GTK_TYPE_WIDGET)
 
+/* Today as 2026-11-23, asked from the clock at most once a second. GLib 2.74 reloads the
+ * local time zone file on every g_date_time_new_now_local() when TZ is unset, and each row
+ * needs today two or three times, so a screenful of rows read /etc/localtime about a hundred
+ * times on the way to the first frame. */
+static const char *
+today_iso (void)
+{
+  static char today[16];
+  static gint64 checked_at;
+  gint64 now = g_get_monotonic_time ();
+
+  if (today[0] == '\0' || now - checked_at >= G_USEC_PER_SEC)
+    {
+      g_autofree char *fresh = yp_today_iso ();
+
+      g_strlcpy (today, fresh, sizeof today);
+      checked_at = now;
+    }
+  return today;
+}
+
+/* The same tests as yp_client_summary_get_follow_up_due() and _get_review_overdue(), with
+ * the cached date. */
+static gboolean
+follow_up_due (YpClientSummary *summary)
+{
+  const char *follow_up = yp_client_summary_get_next_follow_up (summary);
+
+  return follow_up != NULL && strcmp (follow_up, today_iso ()) <= 0;
+}
+
+static gboolean
+review_overdue (YpClientSummary *summary)
+{
+  const char *review_due = yp_client_summary_get_review_due (summary);
+
+  return review_due != NULL && strcmp (review_due, today_iso ()) < 0;
+}
+
 static char *
 describe_attention (YpClientSummary *summary)
 {
@@ -60,7 +100,7 @@ describe_attention (YpClientSummary *summary)
 
   if (follow_up != NULL && g_strcmp0 (yp_client_summary_get_status (summary), "ended") != 0)
     {
-      g_autofree char *today = yp_today_iso ();
+      const char *today = today_iso ();
       g_autofree char *date = yp_date_format_fi (follow_up);
       int cmp = g_strcmp0 (follow_up, today);
 
@@ -72,7 +112,7 @@ describe_attention (YpClientSummary *summary)
         g_ptr_array_add (parts, g_strdup_printf (_("Next follow-up %s"), date));
     }
 
-  if (yp_client_summary_get_review_overdue (summary) &&
+  if (review_overdue (summary) &&
       g_strcmp0 (yp_client_summary_get_status (summary), "ended") != 0)
     {
       g_autofree char *date = yp_date_format_fi (yp_client_summary_get_review_due (summary));
@@ -332,7 +372,7 @@ yp_client_row_set_summary (YpClientRow     *self,
     self->name = g_strdup (yp_client_summary_get_display_name (summary));
     self->attention = describe_attention (summary);
     self->is_demo = yp_client_summary_get_is_demo (summary);
-    self->due = yp_client_summary_get_follow_up_due (summary) &&
+    self->due = follow_up_due (summary) &&
                 g_strcmp0 (yp_client_summary_get_status (summary), "ended") != 0;
     if (stage > 0)
       {

@@ -38,7 +38,11 @@ struct _YpWindow
   AdwStatusPage      *list_status;
   GtkWidget          *empty_actions;
   GtkListView        *list_view;
+  GtkScrolledWindow  *list_scroller;
+  GtkMenuButton      *main_menu_button;
   GtkMenuButton      *view_button;
+  GMenuModel         *primary_menu;
+  GMenuModel         *view_menu;
   GtkWidget          *sync_box;
   AdwBin             *profile_bin;
   AdwBin             *client_bin;
@@ -53,9 +57,14 @@ struct _YpWindow
   YpStore            *store;
   guint               notifications_idle;
   YpClientList       *clients;
+  GtkSliceListModel  *first_rows;      /* clients, cut to a screenful until the first frame */
   GtkSingleSelection *selection;
   GSettings          *settings;
   YpSyncEngine       *engine;          /* may be NULL (widget tests without sync) */
+
+  guint               whole_list_idle;
+  gulong              after_paint_id;
+  GdkFrameClock      *after_paint_clock;
 
   /* borrowed */
   YpClientView       *client_view;
@@ -233,10 +242,106 @@ on_engine_notify (YpSyncEngine *engine,
   update_sync_label (self);
 }
 
+/* GtkListView (GTK 4.8) builds, binds and measures about 200 rows from its first position
+ * however few fit on screen (7 ms of the start-up with 100 000 clients). So until the first
+ * frame is painted the view sees only as many clients as can fit on the tallest monitor; the
+ * rest are added right after that frame. With overlay scrollbars (the default) the first frame
+ * looks exactly the same. With classic scrollbars the slider would show the cut, so there
+ * the whole list is shown at once. */
+#define MIN_ROW_HEIGHT 24   /* a row is two lines of text and 16 px of padding: never less */
+
+static guint
+first_frame_rows (YpWindow *self)
+{
+  GtkSettings *settings = gtk_widget_get_settings (GTK_WIDGET (self));
+  GListModel *monitors = gdk_display_get_monitors (gtk_widget_get_display (GTK_WIDGET (self)));
+  gboolean overlay = FALSE;
+  int height = 0;
+
+  g_object_get (settings, "gtk-overlay-scrolling", &overlay, NULL);
+  if (!overlay || !gtk_scrolled_window_get_overlay_scrolling (self->list_scroller))
+    return G_MAXUINT;
+  for (guint i = 0; i < g_list_model_get_n_items (monitors); i++)
+    {
+      g_autoptr(GdkMonitor) monitor = g_list_model_get_item (monitors, i);
+      GdkRectangle geometry;
+
+      gdk_monitor_get_geometry (monitor, &geometry);
+      height = MAX (height, geometry.height);
+    }
+  if (height <= 0)
+    return G_MAXUINT;
+  return (guint) (height / MIN_ROW_HEIGHT + 1);
+}
+
+/* Stops waiting for the first frame. The clock may have dropped its handlers already (GDK
+ * disposes of it with the window's surface). */
+static void
+forget_frame_clock (YpWindow *self)
+{
+  if (self->after_paint_clock != NULL && self->after_paint_id != 0 &&
+      g_signal_handler_is_connected (self->after_paint_clock, self->after_paint_id))
+    g_signal_handler_disconnect (self->after_paint_clock, self->after_paint_id);
+  self->after_paint_id = 0;
+  g_clear_object (&self->after_paint_clock);
+}
+
+static void
+show_whole_list (YpWindow *self)
+{
+  g_clear_handle_id (&self->whole_list_idle, g_source_remove);
+  forget_frame_clock (self);
+  if (self->first_rows != NULL && gtk_slice_list_model_get_size (self->first_rows) != G_MAXUINT)
+    gtk_slice_list_model_set_size (self->first_rows, G_MAXUINT);
+}
+
+static gboolean
+show_whole_list_cb (gpointer data)
+{
+  YpWindow *self = data;
+
+  self->whole_list_idle = 0;
+  show_whole_list (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_first_frame_painted (GdkFrameClock *clock,
+                        YpWindow      *self)
+{
+  forget_frame_clock (self);
+  /* Not inside the paint: right after it, before any input is handled. */
+  if (self->whole_list_idle == 0)
+    self->whole_list_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 30, show_whole_list_cb,
+                                             self, NULL);
+}
+
+static void
+yp_window_map (GtkWidget *widget)
+{
+  YpWindow *self = YP_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (yp_window_parent_class)->map (widget);
+  if (self->first_rows != NULL && gtk_slice_list_model_get_size (self->first_rows) != G_MAXUINT
+      && self->after_paint_clock == NULL && self->whole_list_idle == 0)
+    {
+      self->after_paint_clock = gtk_widget_get_frame_clock (widget);
+      if (self->after_paint_clock == NULL)
+        show_whole_list (self);
+      else
+        {
+          g_object_ref (self->after_paint_clock);
+          self->after_paint_id = g_signal_connect (self->after_paint_clock, "after-paint",
+                                                   G_CALLBACK (on_first_frame_painted), self);
+        }
+    }
+}
+
 static void
 on_clients_ready (YpClientList *clients,
                   YpWindow     *self)
 {
+  show_whole_list (self);
   update_list_state (self);
   /* Keep the open client selected when the list is re-queried. */
   if (yp_window_get_client_id (self) != NULL)
@@ -283,6 +388,7 @@ on_search_activate (GtkSearchEntry *entry,
 {
   g_autoptr(YpClientSummary) first = NULL;
 
+  show_whole_list (self);
   if (g_list_model_get_n_items (G_LIST_MODEL (self->clients)) == 0)
     return;
   first = g_list_model_get_item (G_LIST_MODEL (self->clients), 0);
@@ -300,6 +406,7 @@ on_search_key_pressed (GtkEventControllerKey *controller,
   if (keyval == GDK_KEY_Down &&
       g_list_model_get_n_items (G_LIST_MODEL (self->clients)) > 0)
     {
+      show_whole_list (self);
       gtk_widget_child_focus (GTK_WIDGET (self->list_view), GTK_DIR_TAB_FORWARD);
       return TRUE;
     }
@@ -356,6 +463,25 @@ on_row_unbind (GtkSignalListItemFactory *factory,
                gpointer                  user_data)
 {
   yp_client_row_set_summary (YP_CLIENT_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/* A menu button's popover menu is built from its model (a widget per item, every action
+ * looked up) when it is first opened rather than with the window: the button looks and acts
+ * the same, and F10 still opens the main menu. */
+static void
+on_menu_button_create_popup (GtkMenuButton *button,
+                             gpointer       menu_model)
+{
+  if (gtk_menu_button_get_popover (button) == NULL)
+    gtk_menu_button_set_menu_model (button, menu_model);
+}
+
+static void
+use_menu_when_opened (GtkMenuButton *button,
+                      GMenuModel    *model)
+{
+  gtk_menu_button_set_create_popup_func (button, on_menu_button_create_popup,
+                                         g_object_ref (model), g_object_unref);
 }
 
 /* ---- notifications ----------------------------------------------------------------------- */
@@ -792,6 +918,7 @@ yp_window_show_client (YpWindow   *self,
 {
   g_return_if_fail (YP_IS_WINDOW (self));
 
+  show_whole_list (self);
   yp_client_view_set_client_id (self->client_view, client_id);
   if (client_id != NULL)
     {
@@ -894,6 +1021,9 @@ yp_window_constructed (GObject *object)
   if (DEVELOPMENT)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 
+  use_menu_when_opened (self->main_menu_button, self->primary_menu);
+  use_menu_when_opened (self->view_button, self->view_menu);
+
   self->settings = settings_new_if_installed ();
   filter = self->settings ? g_settings_get_string (self->settings, "client-filter")
                           : g_strdup ("mine");
@@ -926,10 +1056,11 @@ yp_window_constructed (GObject *object)
     self->clients = yp_client_list_new_loaded (self->store, filter_from_key (filter), sort_order);
   }
   g_signal_connect_object (self->clients, "ready", G_CALLBACK (on_clients_ready), self, 0);
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->clients)));
-  gtk_single_selection_set_autoselect (self->selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  self->first_rows = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->clients)), 0,
+                                               first_frame_rows (self));
+  /* Not autoselecting from the start: selecting row 0 would load it for nothing. */
+  self->selection = g_object_new (GTK_TYPE_SINGLE_SELECTION, "autoselect", FALSE,
+                                  "can-unselect", TRUE, "model", self->first_rows, NULL);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
   update_list_state (self);
   g_signal_connect_object (self->selection, "selection-changed",
@@ -977,8 +1108,11 @@ yp_window_dispose (GObject *object)
   YpWindow *self = YP_WINDOW (object);
 
   g_clear_handle_id (&self->notifications_idle, g_source_remove);
+  g_clear_handle_id (&self->whole_list_idle, g_source_remove);
+  forget_frame_clock (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), YP_TYPE_WINDOW);
   g_clear_object (&self->selection);
+  g_clear_object (&self->first_rows);
   g_clear_object (&self->clients);
   g_clear_object (&self->settings);
   g_clear_object (&self->store);
@@ -1029,6 +1163,7 @@ yp_window_class_init (YpWindowClass *klass)
   object_class->dispose = yp_window_dispose;
   object_class->get_property = yp_window_get_property;
   object_class->set_property = yp_window_set_property;
+  widget_class->map = yp_window_map;
 
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL, YP_TYPE_STORE,
@@ -1053,7 +1188,11 @@ yp_window_class_init (YpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, YpWindow, list_status);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, empty_actions);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, list_scroller);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, view_button);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, main_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, primary_menu);
+  gtk_widget_class_bind_template_child (widget_class, YpWindow, view_menu);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, sync_box);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, profile_bin);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, client_bin);

@@ -155,3 +155,12 @@ yp_policy_state_change_ok (const char *from,
       return TRUE;
   return FALSE;
 }
+
+const char * const *
+yp_policy_row_fields (void)
+{
+  static const char * const fields[] =
+    { "client_id", "recipient_kind", "recipient_id", "created_at", "actor_id", NULL };
+
+  return fields;
+}

@@ -44,5 +44,8 @@ gboolean  yp_policy_state_change_ok     (const char *from,
                                          const char *to);
 /* Messages and attachments: filtered by the history window. */
 gboolean  yp_policy_is_history_entity   (const YpEntity *entity);
+/* The fields of a row that yp_policy_may_see reads (besides its entity), NULL-terminated: a
+ * caller that does not build whole records (the snapshot) fills just these. Keep in step. */
+const char * const *yp_policy_row_fields (void);
 
 G_END_DECLS

@@ -10,7 +10,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -2659,4 +2661,278 @@ yp_server_store_get_blob (YpServerStore  *self,
                  allowed ? "The attachment has not been uploaded yet."
                          : "No attachment that you may see has this hash.");
   return bytes;
+}
+
+/* ---- first-sync snapshot ---------------------------------------------------------------- */
+
+/* A first sync of thousands of clients as JSON pages costs a record, a JSON object and an
+ * audit row per row on both sides. The snapshot is the same rows as a SQLite file in the app's
+ * own table layout: each value goes from the server's statement to the snapshot's INSERT
+ * with sqlite3_bind_value, and the app copies whole tables with INSERT ... SELECT. The policy
+ * is the pull's own (yp_policy_may_see with the participation cache) on a probe record that
+ * holds only the fields the policy reads. */
+
+static gboolean
+snap_exec (sqlite3     *snap,
+           const char  *sql,
+           GError     **error)
+{
+  char *msg = NULL;
+
+  if (sqlite3_exec (snap, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
+                   "Snapshot database error: %s", msg ? msg : sqlite3_errmsg (snap));
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+snapshot_entity (YpServerStore   *self,
+                 sqlite3         *snap,
+                 const char      *account_id,
+                 const YpEntity  *entity,
+                 gint64           seq,
+                 GHashTable      *participations,
+                 GHashTable      *counts,
+                 GError         **error)
+{
+  const char * const *policy_fields = yp_policy_row_fields ();
+  g_autofree char *cols = column_list (entity);
+  g_autofree char *select_sql = NULL;
+  g_autofree char *insert_sql = NULL;
+  g_autoptr(GString) marks = g_string_new (NULL);
+  g_autoptr(sqlite3_stmt) select = NULL;
+  g_autoptr(YpRecord) probe = yp_record_new (entity);
+  g_autoptr(GArray) probe_cols = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GPtrArray) probe_fields = g_ptr_array_new ();
+  sqlite3_stmt *insert = NULL;
+  int client_col = -1;
+  int n_cols = 0;
+  int rc;
+
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      const YpField *f = &entity->fields[i];
+
+      if (f->flags & YP_FIELD_FLAG_LOCAL)
+        continue;
+      if (g_strv_contains (policy_fields, f->name))
+        {
+          g_array_append_val (probe_cols, n_cols);
+          g_ptr_array_add (probe_fields, (gpointer) f);
+        }
+      if (g_str_equal (f->name, "client_id"))
+        client_col = n_cols;
+      g_string_append (marks, n_cols ? ", ?" : "?");
+      n_cols++;
+    }
+
+  /* Client rows only of the clients the account has a participant row in: the policy
+   * decides on each, exactly as in a pull from seq 0. */
+  if (entity->client_scoped)
+    select_sql = g_strdup_printf ("SELECT %s, created_seq FROM %s WHERE rev > 0 AND rev <= ?1"
+                                  " AND client_id IN (SELECT client_id FROM participants"
+                                  " WHERE professional_id = ?2 AND deleted = 0)",
+                                  cols, entity->table);
+  else
+    select_sql = g_strdup_printf ("SELECT %s, created_seq FROM %s WHERE rev > 0 AND rev <= ?1",
+                                  cols, entity->table);
+  if ((select = prepare (self, select_sql, error)) == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (select, 1, seq);
+  if (entity->client_scoped)
+    sqlite3_bind_text (select, 2, account_id, -1, SQLITE_STATIC);
+
+  insert_sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)", entity->table, cols,
+                                marks->str);
+  if (sqlite3_prepare_v2 (snap, insert_sql, -1, &insert, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, snap, "snapshot insert");
+      sqlite3_finalize (insert);
+      return FALSE;
+    }
+
+  while ((rc = sqlite3_step (select)) == SQLITE_ROW)
+    {
+      if (entity->client_scoped)
+        {
+          const char *client_id = (const char *) sqlite3_column_text (select, client_col);
+          YpParticipation *p;
+          gpointer count;
+
+          for (guint k = 0; k < probe_cols->len; k++)
+            {
+              int col = g_array_index (probe_cols, int, k);
+              const YpField *f = probe_fields->pdata[k];
+
+              if (sqlite3_column_type (select, col) == SQLITE_NULL)
+                yp_record_set_null (probe, f->name);
+              else if (f->type == YP_FIELD_INT || f->type == YP_FIELD_BOOL)
+                yp_record_set_int (probe, f->name, sqlite3_column_int64 (select, col));
+              else
+                yp_record_set_string (probe, f->name,
+                                      (const char *) sqlite3_column_text (select, col));
+            }
+          p = participation_cached (self, participations, client_id, account_id);
+          if (!yp_policy_may_see (p, account_id, probe, sqlite3_column_int64 (select, n_cols)))
+            continue;
+          /* The counts are per client: one allocation per client, not per row. */
+          if ((count = g_hash_table_lookup (counts, client_id)) == NULL)
+            {
+              count = g_new0 (guint, 1);
+              g_hash_table_insert (counts, g_strdup (client_id), count);
+            }
+          (*(guint *) count)++;
+        }
+      for (int k = 0; k < n_cols; k++)
+        sqlite3_bind_value (insert, k + 1, sqlite3_column_value (select, k));
+      if (sqlite3_step (insert) != SQLITE_DONE)
+        {
+          set_db_error (error, snap, "snapshot insert");
+          sqlite3_finalize (insert);
+          return FALSE;
+        }
+      sqlite3_reset (insert);
+    }
+  sqlite3_finalize (insert);
+  if (rc != SQLITE_DONE)
+    return set_db_error (error, self->db, "snapshot");
+  return TRUE;
+}
+
+static gboolean
+snapshot_fill (YpServerStore  *self,
+               sqlite3        *snap,
+               const char     *account_id,
+               GError        **error)
+{
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
+  g_autoptr(GHashTable) participations = participation_cache_new ();
+  g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autofree char *cursor = NULL;
+  g_autofree char *now = yp_now_iso8601 ();
+  sqlite3_stmt *info = NULL;
+  GHashTableIter iter;
+  gpointer client_id, count;
+  gint64 seq;
+  int rc;
+
+  /* A throw-away file: no journal, no fsync, and pages stay in memory until the end. */
+  if (!snap_exec (snap, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                        " PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -262144; BEGIN",
+                  error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *create = yp_entity_create_sql (entities[i], YP_SCHEMA_VERSION);
+
+      if (!snap_exec (snap, create, error))
+        return FALSE;
+    }
+  if (!snap_exec (snap,
+                  "CREATE TABLE snapshot (cursor TEXT NOT NULL, schema_version INTEGER NOT NULL,"
+                  " account_id TEXT NOT NULL, created_at TEXT NOT NULL);", error))
+    return FALSE;
+
+  /* The rows and the seq come from one transaction of the one writer connection, so the
+   * cursor is consistent with the rows; the audit entries commit with it. */
+  seq = current_seq (self);
+  for (guint i = 0; i < n; i++)
+    if (!snapshot_entity (self, snap, account_id, entities[i], seq, participations, counts,
+                          error))
+      return FALSE;
+
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, &client_id, &count))
+    {
+      g_autofree char *detail = g_strdup_printf ("%u rows", *(guint *) count);
+
+      if (!audit_locked (self, account_id, "read_snapshot", "client", client_id, client_id,
+                         detail, error))
+        return FALSE;
+    }
+
+  /* The app's client_id indexes (yp-store.c makes the same), built in one go now that the
+   * rows are in: with the same indexes on both sides SQLite copies whole tables record by
+   * record (its transfer optimisation) into a fresh store. */
+  for (guint i = 0; i < n; i++)
+    if (entities[i]->client_scoped)
+      {
+        g_autofree char *index = g_strdup_printf ("CREATE INDEX %s_client ON %s (client_id)",
+                                                  entities[i]->table, entities[i]->table);
+        if (!snap_exec (snap, index, error))
+          return FALSE;
+      }
+  cursor = g_strdup_printf ("%s:%" G_GINT64_FORMAT, self->epoch, seq);
+  if (sqlite3_prepare_v2 (snap, "INSERT INTO snapshot (cursor, schema_version, account_id,"
+                                " created_at) VALUES (?, ?, ?, ?)", -1, &info, NULL) != SQLITE_OK)
+    return set_db_error (error, snap, "snapshot");
+  sqlite3_bind_text (info, 1, cursor, -1, SQLITE_STATIC);
+  sqlite3_bind_int (info, 2, YP_SCHEMA_VERSION);
+  sqlite3_bind_text (info, 3, account_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (info, 4, now, -1, SQLITE_STATIC);
+  rc = sqlite3_step (info);
+  sqlite3_finalize (info);
+  if (rc != SQLITE_DONE)
+    return set_db_error (error, snap, "snapshot");
+  return snap_exec (snap, "COMMIT", error);
+}
+
+GBytes *
+yp_server_store_snapshot (YpServerStore  *self,
+                          const char     *account_id,
+                          GError        **error)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GMappedFile) mapped = NULL;
+  sqlite3 *snap = NULL;
+  gboolean ok;
+  int fd;
+
+  g_return_val_if_fail (YP_IS_SERVER_STORE (self), NULL);
+  g_return_val_if_fail (account_id != NULL, NULL);
+
+  /* Private (g_mkstemp makes it 0600) and next to the database, which is where the server's
+   * client data is allowed to be; unlinked before the bytes leave this function. */
+  dir = g_path_get_dirname (self->path);
+  path = g_build_filename (dir, ".snapshot-XXXXXX", NULL);
+  if ((fd = g_mkstemp (path)) < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
+                   "Cannot create a snapshot file in %s: %s", dir, g_strerror (saved_errno));
+      return NULL;
+    }
+  g_close (fd, NULL);
+
+  if (sqlite3_open_v2 (path, &snap, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)
+      != SQLITE_OK)
+    ok = set_db_error (error, snap, "snapshot open");
+  else if ((ok = begin (self, error)))
+    {
+      ok = snapshot_fill (self, snap, account_id, error);
+      ok = end (self, ok, error);
+    }
+  sqlite3_close_v2 (snap);
+  if (ok)
+    mapped = g_mapped_file_new (path, FALSE, error);
+  g_unlink (path);
+  if (mapped == NULL)
+    {
+      if (error && *error && (*error)->domain != YP_SERVER_ERROR)
+        {
+          GError *e = g_error_new (YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
+                                   "Cannot read the snapshot file: %s", (*error)->message);
+          g_clear_error (error);
+          g_propagate_error (error, e);
+        }
+      return NULL;
+    }
+  return g_mapped_file_get_bytes (mapped);
 }

@@ -460,6 +460,33 @@ handle_sync (YpServer          *self,
   respond_json (msg, 200, response);
 }
 
+/* GET /api/v1/snapshot: the first sync as one SQLite file (docs/api.md). */
+static void
+handle_snapshot (YpServer          *self,
+                 SoupServerMessage *msg,
+                 char             **out_account)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) data = NULL;
+  gboolean is_admin = FALSE;
+
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
+    return respond_error (msg, YP_SERVER_ERROR_METHOD_NOT_ALLOWED, "Use GET.");
+  if ((*out_account = authenticate (self, msg, &is_admin)) == NULL)
+    return;
+  if (is_admin)
+    return respond_error (msg, YP_SERVER_ERROR_FORBIDDEN,
+                          "Administrator accounts see no client data.");
+  if ((data = yp_server_store_snapshot (self->store, *out_account, &error)) == NULL)
+    return respond_gerror (msg, error);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "no-store");
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                         "application/vnd.sqlite3", NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), data);
+}
+
 static gboolean
 is_sha256_hex (const char *text)
 {
@@ -552,6 +579,8 @@ handler (SoupServer        *server,
       else
         respond_error (msg, YP_SERVER_ERROR_METHOD_NOT_ALLOWED, "Use POST.");
     }
+  else if (g_str_equal (path, "/api/v1/snapshot"))
+    handle_snapshot (self, msg, &account);
   else if (is_blob_path (path))
     handle_blob (self, msg, path + strlen ("/api/v1/blobs/"), &account);
   else

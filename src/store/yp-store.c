@@ -3117,3 +3117,608 @@ yp_store_list_follow_ups_due (YpStore     *self,
                     " ORDER BY f.due_on, c.sort_name, f.rowid",
                     (const char * const[]) { today, assignee_id, NULL }, error);
 }
+
+/* ---- first-sync snapshot ------------------------------------------------------------------
+ *
+ * The server's snapshot (GET /api/v1/snapshot) is a SQLite file from the network, so it is
+ * treated as hostile until checked: attached read-only through a file: URI (mode=ro) with
+ * SQLITE_DBCONFIG_DEFENSIVE on and trusted_schema off, so nothing in its schema can run a
+ * function with side effects; quick_check; its schema may hold nothing but plain tables of
+ * the expected names (no views, triggers, virtual tables or generated columns) and their
+ * automatic indexes; every expected column must be there; and every row must pass the
+ * validation the schema description implies (types, required fields, enum values, lengths,
+ * UUID and date formats), checked in SQL over whole tables. One bad row refuses the whole
+ * file; the sync engine then falls back to paged pulls. */
+
+#define SNAPSHOT_SCHEMA "snap"
+
+static gboolean
+snapshot_refuse (GError     **error,
+                 const char  *format,
+                 ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+snapshot_refuse (GError     **error,
+                 const char  *format,
+                 ...)
+{
+  g_autofree char *detail = NULL;
+  va_list ap;
+
+  va_start (ap, format);
+  detail = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error (error, YP_STORE_ERROR, YP_STORE_ERROR_FAILED,
+               _("The snapshot from the server was refused: %s"), detail);
+  return FALSE;
+}
+
+static void
+utf8_valid_func (sqlite3_context *ctx,
+                 int              argc,
+                 sqlite3_value  **argv)
+{
+  const char *text = (const char *) sqlite3_value_text (argv[0]);
+  int n = sqlite3_value_bytes (argv[0]);
+
+  sqlite3_result_int (ctx, text != NULL && g_utf8_validate_len (text, (gsize) n, NULL));
+}
+
+/* yp_uuid_is_valid as SQL: a GLOB of 32 character classes costs ten times as much. */
+static void
+uuid_valid_func (sqlite3_context *ctx,
+                 int              argc,
+                 sqlite3_value  **argv)
+{
+  const char *text = (const char *) sqlite3_value_text (argv[0]);
+
+  sqlite3_result_int (ctx, sqlite3_value_bytes (argv[0]) == 36 && yp_uuid_is_valid (text));
+}
+
+#define DIGIT "[0-9]"
+#define BLANK(c) "trim(" c ", char(32, 9, 10, 11, 12, 13)) = ''"
+
+/* A condition that holds for a valid value of @f (column @c): the SQL form of
+ * yp_record_validate (yp-record.c); keep the two in step. */
+static void
+append_field_check (GString       *sql,
+                    const YpField *f)
+{
+  const char *c = f->name;
+  gboolean required = (f->flags & YP_FIELD_FLAG_REQUIRED) != 0;
+  g_autoptr(GString) ok = g_string_new (NULL);
+
+  if (f->type == YP_FIELD_INT || f->type == YP_FIELD_BOOL)
+    {
+      g_string_append_printf (ok, "typeof (%s) = 'integer'", c);
+      if (f->type == YP_FIELD_BOOL)
+        g_string_append_printf (ok, " AND %s IN (0, 1)", c);
+      else if (f->min < f->max)
+        g_string_append_printf (ok, " AND %s BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT,
+                                c, f->min, f->max);
+      if (required)
+        g_string_append_printf (sql, "(%s)", ok->str);
+      else
+        g_string_append_printf (sql, "(%s IS NULL OR (%s))", c, ok->str);
+      return;
+    }
+
+  switch (f->type)
+    {
+    case YP_FIELD_TEXT:
+      g_string_append_printf (ok, "yp_utf8_valid (%s)", c);
+      if (f->max_length > 0)
+        g_string_append_printf (ok, " AND length (%s) <= %u", c, f->max_length);
+      if (g_str_equal (c, "phone"))
+        g_string_append_printf (ok, " AND NOT %s GLOB '*[^-0-9+() ]*' AND length (replace ("
+                                "replace (replace (replace (replace (%s, '+', ''), '-', ''),"
+                                " ' ', ''), '(', ''), ')', '')) >= 5", c, c);
+      if (g_str_equal (c, "email"))
+        g_string_append_printf (ok, " AND instr (%s, '@') > 0", c);
+      if (g_str_equal (c, "sha256"))
+        g_string_append_printf (ok, " AND length (%s) = 64 AND NOT %s GLOB '*[^0-9a-f]*'", c, c);
+      break;
+    case YP_FIELD_DATE:
+      /* date() hands back 02-30 as it is; a modifier makes it go through the calendar, and
+       * what comes out is always YYYY-MM-DD (or "-YYYY…", which the comparison refuses). */
+      g_string_append_printf (ok, "date (%s, '+0 days') = %s AND %s >= '0001-01-01'", c, c, c);
+      if (g_str_equal (c, "birth_date"))
+        g_string_append_printf (ok, " AND %s >= '1880-01-01'"
+                                " AND %s <= date ('now', 'localtime')", c, c);
+      break;
+    case YP_FIELD_DATETIME:
+      /* julianday() parses the date and time (and the zone); like GLib it wants the T, a
+       * zone and at least YYYY-MM-DDTHH:MM:SSZ. (It rolls 02-30 over where GLib refuses it.) */
+      g_string_append_printf (ok, "length (%s) >= 20 AND substr (%s, 11, 1) = 'T'"
+                              " AND julianday (%s) IS NOT NULL"
+                              " AND (substr (%s, -1) = 'Z' OR %s GLOB '*[+-]" DIGIT DIGIT ":"
+                              DIGIT DIGIT "')", c, c, c, c, c);
+      break;
+    case YP_FIELD_ENUM:
+      g_string_append_printf (ok, "%s IN (", c);
+      for (guint i = 0; f->enum_values[i]; i++)
+        g_string_append_printf (ok, "%s'%s'", i ? ", " : "", f->enum_values[i]);
+      g_string_append (ok, ")");
+      break;
+    case YP_FIELD_UUID:
+      g_string_append_printf (ok, "yp_uuid_valid (%s)", c);
+      break;
+    case YP_FIELD_INT:
+    case YP_FIELD_BOOL:
+    default:
+      g_assert_not_reached ();
+    }
+
+  /* As in yp_record_validate: blank is "not set" (required fields refuse it), and only a
+   * value that is set must have the right form. The common case comes first (SQLite stops
+   * at the first true OR and the first false AND): the checks cost most of an import. A
+   * text column holds text (or a blob, read as its bytes), never a number, so the form
+   * checks stand for the type; the formats other than free text are never blank. */
+  if (required && f->type == YP_FIELD_TEXT)
+    g_string_append_printf (sql, "(%s AND NOT " BLANK ("%s") ")", ok->str, c);
+  else if (required)
+    g_string_append_printf (sql, "(%s)", ok->str);
+  else
+    g_string_append_printf (sql, "(%s IS NULL OR (%s) OR " BLANK ("%s") ")", c, ok->str, c);
+}
+
+/* The whole-row condition: every synced field valid, rows from the server (rev > 0), client
+ * rows belonging to a client (a client to itself). */
+static char *
+row_check_sql (const YpEntity *entity)
+{
+  GString *sql = g_string_new ("rev >= 1");
+
+  if (entity->client_scoped)
+    g_string_append (sql, " AND client_id IS NOT NULL");
+  if (g_str_equal (entity->name, "client"))
+    g_string_append (sql, " AND client_id = id");
+  for (guint i = 0; i < entity->n_fields; i++)
+    if (!(entity->fields[i].flags & YP_FIELD_FLAG_LOCAL))
+      {
+        g_string_append (sql, " AND ");
+        append_field_check (sql, &entity->fields[i]);
+      }
+  return g_string_free (sql, FALSE);
+}
+
+/* The non-local columns, comma-separated, each with @prefix. */
+static char *
+synced_columns (const YpEntity *entity,
+                const char     *prefix)
+{
+  GString *cols = g_string_new (NULL);
+
+  for (guint i = 0; i < entity->n_fields; i++)
+    if (!(entity->fields[i].flags & YP_FIELD_FLAG_LOCAL))
+      g_string_append_printf (cols, "%s%s%s", cols->len ? ", " : "", prefix,
+                              entity->fields[i].name);
+  return g_string_free (cols, FALSE);
+}
+
+static gboolean
+is_expected_table (const char *name)
+{
+  const YpEntity *entity = yp_schema_lookup (name);
+
+  return (entity != NULL && g_str_equal (entity->table, name)) || g_str_equal (name, "snapshot");
+}
+
+/* Structure and content checks; on success @out_cursor is the snapshot's cursor. */
+static gboolean
+snapshot_check_locked (YpStore  *self,
+                       char    **out_cursor,
+                       GError  **error)
+{
+  sqlite3 *db = self->writer.db;
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  const char *text;
+  int rc;
+
+  /* The file is whole. */
+  if ((stmt = prepare (db, "PRAGMA " SNAPSHOT_SCHEMA ".quick_check", NULL)) == NULL)
+    return snapshot_refuse (error, "not a database (%s)", sqlite3_errmsg (db));
+  rc = sqlite3_step (stmt);
+  text = rc == SQLITE_ROW ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
+  if (g_strcmp0 (text, "ok") != 0)
+    return snapshot_refuse (error, "quick_check: %s", text ? text : sqlite3_errmsg (db));
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  /* Nothing but plain tables of known names and their automatic indexes. */
+  stmt = prepare (db, "SELECT type, name, sql FROM " SNAPSHOT_SCHEMA ".sqlite_schema", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *type = (const char *) sqlite3_column_text (stmt, 0);
+      const char *name = (const char *) sqlite3_column_text (stmt, 1);
+      const char *sql = (const char *) sqlite3_column_text (stmt, 2);
+
+      if (type == NULL || name == NULL)
+        return snapshot_refuse (error, "a schema entry without a name");
+      if (g_str_equal (type, "index") && sql == NULL
+          && g_str_has_prefix (name, "sqlite_autoindex_"))
+        continue;
+      /* The client_id indexes this store has too (migrate_extra), character for character:
+       * no expression in an index runs anything. */
+      if (g_str_equal (type, "index") && sql != NULL && g_str_has_suffix (name, "_client"))
+        {
+          g_autofree char *table = g_strndup (name, strlen (name) - strlen ("_client"));
+          g_autofree char *expected = g_strdup_printf ("CREATE INDEX %s ON %s (client_id)",
+                                                       name, table);
+          const YpEntity *entity = yp_schema_lookup (table);
+
+          if (entity != NULL && entity->client_scoped && g_str_equal (entity->table, table)
+              && g_str_equal (sql, expected))
+            continue;
+        }
+      if (!g_str_equal (type, "table") || sql == NULL || !g_str_has_prefix (sql, "CREATE TABLE ")
+          || !is_expected_table (name))
+        return snapshot_refuse (error, "unexpected %s “%s”", type, name);
+    }
+  if (rc != SQLITE_DONE)
+    return snapshot_refuse (error, "schema: %s", sqlite3_errmsg (db));
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  /* One info row: the cursor, made for this schema version. */
+  stmt = prepare (db, "SELECT cursor, schema_version, (SELECT count(*) FROM "
+                      SNAPSHOT_SCHEMA ".snapshot) FROM " SNAPSHOT_SCHEMA ".snapshot", NULL);
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_int (stmt, 2) != 1)
+    return snapshot_refuse (error, "no snapshot row");
+  text = (const char *) sqlite3_column_text (stmt, 0);
+  if (sqlite3_column_type (stmt, 1) != SQLITE_INTEGER
+      || sqlite3_column_int64 (stmt, 1) != YP_SCHEMA_VERSION)
+    return snapshot_refuse (error, "made for schema %lld, this is %d",
+                            (long long) sqlite3_column_int64 (stmt, 1), YP_SCHEMA_VERSION);
+  if (text == NULL || strlen (text) > 100 || strchr (text, ':') == NULL
+      || strspn (strchr (text, ':') + 1, "0123456789") != strlen (strchr (text, ':') + 1)
+      || strchr (text, ':')[1] == '\0')
+    return snapshot_refuse (error, "a malformed cursor");
+  *out_cursor = g_strdup (text);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const YpEntity *e = entities[i];
+      g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                             NULL);
+      g_autofree char *check = NULL;
+      g_autofree char *sql = NULL;
+
+      if (e->since > self->version)
+        continue;
+      /* Every synced column, none hidden or generated. */
+      stmt = prepare (db, "SELECT name, hidden FROM pragma_table_xinfo (?1, '"
+                          SNAPSHOT_SCHEMA "')", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, e->table, -1, SQLITE_STATIC);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          if (sqlite3_column_int (stmt, 1) != 0)
+            return snapshot_refuse (error, "a hidden column in %s", e->table);
+          g_hash_table_add (columns, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+        }
+      g_clear_pointer (&stmt, sqlite3_finalize);
+      for (guint f = 0; f < e->n_fields; f++)
+        if (!(e->fields[f].flags & YP_FIELD_FLAG_LOCAL)
+            && !g_hash_table_contains (columns, e->fields[f].name))
+          return snapshot_refuse (error, "%s has no column %s", e->table, e->fields[f].name);
+
+      /* Every row valid (a NULL from any part counts as invalid). */
+      check = row_check_sql (e);
+      sql = g_strdup_printf ("SELECT quote (id) FROM " SNAPSHOT_SCHEMA ".%s"
+                             " WHERE coalesce ((%s), 0) = 0 LIMIT 1", e->table, check);
+      if ((stmt = prepare (db, sql, error)) == NULL)
+        return FALSE;
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          g_autofree char *id = g_strndup ((const char *) sqlite3_column_text (stmt, 0), 80);
+
+          return snapshot_refuse (error, "an invalid %s row (id %s)", e->name, id);
+        }
+      if (rc != SQLITE_DONE)
+        return snapshot_refuse (error, "%s: %s", e->table, sqlite3_errmsg (db));
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  return TRUE;
+}
+
+static gboolean
+table_has_triggers (sqlite3    *db,
+                    const char *table)
+{
+  g_autoptr(sqlite3_stmt) stmt =
+    prepare (db, "SELECT 1 FROM main.sqlite_schema WHERE type = 'trigger' AND tbl_name = ?",
+             NULL);
+
+  if (stmt == NULL)
+    return TRUE;
+  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+  return sqlite3_step (stmt) == SQLITE_ROW;
+}
+
+/* The column names of @schema.@table in order, comma-separated. */
+static char *
+table_columns (sqlite3    *db,
+               const char *schema,
+               const char *table)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (db, "SELECT name FROM pragma_table_xinfo (?1, ?2)",
+                                          NULL);
+  GString *names = g_string_new (NULL);
+
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, schema, -1, SQLITE_STATIC);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_string_append_printf (names, "%s,", (const char *) sqlite3_column_text (stmt, 0));
+    }
+  return g_string_free (names, FALSE);
+}
+
+/* Whether SELECT * of the snapshot's table fits this store's: the same columns in the same
+ * order, all of them synced (a local column is the store's to fill). */
+static gboolean
+columns_match (sqlite3        *db,
+               const YpEntity *entity)
+{
+  g_autofree char *mine = table_columns (db, "main", entity->table);
+  g_autofree char *theirs = table_columns (db, SNAPSHOT_SCHEMA, entity->table);
+
+  for (guint i = 0; i < entity->n_fields; i++)
+    if (entity->fields[i].flags & YP_FIELD_FLAG_LOCAL)
+      return FALSE;
+  return *mine != '\0' && g_str_equal (mine, theirs);
+}
+
+static gboolean
+table_is_empty (sqlite3    *db,
+                const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM main.%s LIMIT 1", table);
+  g_autoptr(sqlite3_stmt) stmt = prepare (db, sql, NULL);
+
+  return stmt != NULL && sqlite3_step (stmt) == SQLITE_DONE;
+}
+
+static gboolean
+run_sql (sqlite3     *db,
+         const char  *sql,
+         gint64      *out_changes,
+         GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (db, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (error, db, rc, "snapshot");
+  if (out_changes)
+    *out_changes = sqlite3_changes64 (db);
+  return TRUE;
+}
+
+/* The owner participant this device wrote with a client it made is replaced by the server's
+ * owner row, as apply_change_locked does for a pulled one. */
+#define LOCAL_OWNER_ROWS \
+  "SELECT l.id FROM main.participants l JOIN " SNAPSHOT_SCHEMA ".participants s" \
+  " ON s.client_id = l.client_id AND s.professional_id = l.professional_id" \
+  " WHERE l.role = 'owner' AND l.rev = 0 AND s.role = 'owner' AND s.id <> l.id"
+
+static gboolean
+snapshot_copy_locked (YpStore     *self,
+                      GHashTable  *tables,
+                      GError     **error)
+{
+  sqlite3 *db = self->writer.db;
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
+
+  if (!run_sql (db, "UPDATE main.consent_events SET participant_id ="
+                    " (SELECT s.id FROM main.participants l JOIN " SNAPSHOT_SCHEMA ".participants s"
+                    "  ON s.client_id = l.client_id AND s.professional_id = l.professional_id"
+                    "  WHERE l.id = consent_events.participant_id AND s.role = 'owner' LIMIT 1)"
+                    " WHERE participant_id IN (" LOCAL_OWNER_ROWS ")", NULL, error)
+      || !run_sql (db, "DELETE FROM main.outbox WHERE row_id IN (" LOCAL_OWNER_ROWS ")", NULL,
+                   error)
+      || !run_sql (db, "DELETE FROM main.participants WHERE id IN (" LOCAL_OWNER_ROWS ")", NULL,
+                   error))
+    return FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const YpEntity *e = entities[i];
+      gboolean is_client = g_str_equal (e->name, "client");
+      gboolean staged;
+      g_autofree char *cols = NULL;
+      g_autoptr(GString) set = g_string_new (NULL);
+      g_autofree char *sql = NULL;
+      g_autofree char *source = NULL;
+      gint64 changes = 0;
+      gboolean ok;
+
+      if (e->since > self->version)
+        continue;
+      cols = synced_columns (e, "");
+      for (guint f = 0; f < e->n_fields; f++)
+        if (!(e->fields[f].flags & YP_FIELD_FLAG_LOCAL) && !g_str_equal (e->fields[f].name, "id"))
+          g_string_append_printf (set, "%s%s = excluded.%s", set->len ? ", " : "",
+                                  e->fields[f].name, e->fields[f].name);
+      if (is_client)
+        g_string_append (set, ", sort_name = excluded.sort_name");
+
+      /* A table with triggers (clients: the search index) cannot be written while
+       * trusted_schema is off, since the FTS5 table they write is not marked innocuous.
+       * Its rows are first copied into a temporary table; the insert below then runs with
+       * trusted_schema on but reads nothing of the snapshot. */
+      staged = table_has_triggers (db, e->table);
+      if (staged)
+        {
+          g_autofree char *stage = g_strdup_printf (
+            "CREATE TEMP TABLE yp_snapshot_stage AS SELECT %s FROM " SNAPSHOT_SCHEMA ".%s",
+            cols, e->table);
+
+          if (!run_sql (db, "DROP TABLE IF EXISTS temp.yp_snapshot_stage", NULL, error)
+              || !run_sql (db, stage, NULL, error))
+            return FALSE;
+          source = g_strdup ("temp.yp_snapshot_stage");
+        }
+      else
+        source = g_strdup_printf (SNAPSHOT_SCHEMA ".%s", e->table);
+
+      /* Upsert by id: the higher rev wins, and a row with a change waiting in the outbox is
+       * left as this device has it (the push that follows settles it). Into an empty table
+       * whose columns are the snapshot's, a plain copy: with the same indexes on both sides
+       * SQLite moves whole records without decoding them (its transfer optimisation); the
+       * rows were validated above and their ids are unique in the snapshot. */
+      if (!staged && table_is_empty (db, e->table) && columns_match (db, e))
+        sql = g_strdup_printf ("INSERT INTO main.%s SELECT * FROM %s", e->table, source);
+      else
+        sql = g_strdup_printf ("INSERT INTO main.%s (%s%s) SELECT %s%s FROM %s WHERE true"
+                               " ON CONFLICT (id) DO UPDATE SET %s"
+                               " WHERE excluded.rev >= %s.rev"
+                               " AND NOT EXISTS (SELECT 1 FROM main.outbox o"
+                               "                 WHERE o.row_id = excluded.id)",
+                               e->table, cols, is_client ? ", sort_name" : "",
+                               cols, is_client ? ", yp_sort_key (last_name, first_name)" : "",
+                               source, set->str, e->table);
+      if (staged)
+        sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 1, NULL);
+      ok = run_sql (db, sql, &changes, error);
+      if (staged)
+        {
+          sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+          ok = run_sql (db, "DROP TABLE temp.yp_snapshot_stage", NULL, ok ? error : NULL) && ok;
+        }
+      if (!ok)
+        return FALSE;
+      if (changes > 0)
+        g_hash_table_add (tables, (gpointer) e->table);
+
+      /* Conflicts waiting for the server's side learn who changed it, as after a pull. */
+      {
+        g_autofree char *conflicts = g_strdup_printf (
+          "UPDATE main.sync_conflicts SET server_by = s.updated_by, server_at = s.updated_at"
+          " FROM " SNAPSHOT_SCHEMA ".%s AS s"
+          " WHERE sync_conflicts.row_id = s.id AND sync_conflicts.server_by IS NULL",
+          e->table);
+
+        if (!run_sql (db, conflicts, NULL, error))
+          return FALSE;
+      }
+    }
+  return TRUE;
+}
+
+static gboolean
+import_snapshot_locked (YpStore     *self,
+                        const char  *path,
+                        GHashTable  *tables,
+                        GError     **error)
+{
+  sqlite3 *db = self->writer.db;
+  g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
+  g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro", escaped);
+  g_autofree char *cursor = NULL;
+  g_autoptr(sqlite3_stmt) attach = NULL;
+  int old_defensive = 0, old_trusted = 1;
+  gboolean ok;
+  int rc;
+
+  if (!g_path_is_absolute (path))
+    return snapshot_refuse (error, "the path %s is not absolute", path);
+  /* Without URI filenames SQLite would take "file:…?mode=ro" as a file name to create. */
+  if (!sqlite3_compileoption_used ("USE_URI"))
+    return snapshot_refuse (error, "this SQLite does not read file: URIs");
+  if (!sync_tables_locked (self, error))
+    return FALSE;
+  sqlite3_create_function (db, "yp_utf8_valid", 1,
+                           SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                           utf8_valid_func, NULL, NULL);
+  sqlite3_create_function (db, "yp_uuid_valid", 1,
+                           SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                           uuid_valid_func, NULL, NULL);
+
+  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, -1, &old_defensive);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1, &old_trusted);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  /* = PRAGMA trusted_schema = OFF */
+  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+
+  if ((attach = prepare (db, "ATTACH ?1 AS " SNAPSHOT_SCHEMA, error)) == NULL)
+    ok = FALSE;
+  else
+    {
+      sqlite3_bind_text (attach, 1, uri, -1, SQLITE_STATIC);
+      rc = sqlite3_step (attach);
+      g_clear_pointer (&attach, sqlite3_finalize);
+      if (rc != SQLITE_DONE)
+        ok = snapshot_refuse (error, "cannot attach it: %s", sqlite3_errmsg (db));
+      else
+        {
+          ok = sqlite3_db_readonly (db, SNAPSHOT_SCHEMA) == 1
+               || snapshot_refuse (error, "it was not opened read-only");
+          ok = ok && snapshot_check_locked (self, &cursor, error);
+          /* One transaction: the rows and the cursor. */
+          ok = ok && exec_sql (db, "BEGIN IMMEDIATE", error);
+          if (ok)
+            {
+              ok = snapshot_copy_locked (self, tables, error)
+                   && write_state (db, "sync_cursor", cursor, error);
+              if (ok)
+                ok = exec_sql (db, "COMMIT", error);
+              if (!ok)
+                {
+                  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+                  g_hash_table_remove_all (tables);
+                }
+            }
+          sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
+        }
+    }
+
+  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, old_trusted, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, old_defensive, NULL);
+  return ok;
+}
+
+gboolean
+yp_store_import_snapshot (YpStore     *self,
+                          const char  *path,
+                          GError     **error)
+{
+  g_autoptr(GHashTable) tables = g_hash_table_new (g_str_hash, g_str_equal);
+  static const char * const suffixes[] = { "", "-journal", "-wal", "-shm" };
+  GHashTableIter iter;
+  gpointer table;
+  gboolean ok;
+
+  g_return_val_if_fail (YP_IS_STORE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  g_mutex_lock (&self->writer.lock);
+  ok = import_snapshot_locked (self, path, tables, error);
+  g_mutex_unlock (&self->writer.lock);
+
+  /* Used or refused, the file holds client data: it goes now. */
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_unlink (file);
+    }
+  if (!ok)
+    return FALSE;
+
+  g_hash_table_iter_init (&iter, tables);
+  while (g_hash_table_iter_next (&iter, &table, NULL))
+    notify_changed (self, table, NULL);
+  return TRUE;
+}

@@ -277,4 +277,13 @@ GPtrArray  *yp_store_list_follow_ups_due (YpStore     *self,
                                           const char  *today,
                                           GError     **error);
 
+/* The first sync from a server snapshot (GET /api/v1/snapshot, a SQLite file at @path, which
+ * is deleted whether it is used or not): attached read-only and checked (structure, schema
+ * version, every row validated in SQL; one bad row refuses it all), then every table is
+ * upserted by id (higher rev wins; rows with unsent changes are kept) and the snapshot's cursor
+ * saved, in one transaction; "changed" is emitted per table as after a pull page. */
+gboolean    yp_store_import_snapshot  (YpStore    *self,
+                                       const char *path,
+                                       GError    **error);
+
 G_END_DECLS

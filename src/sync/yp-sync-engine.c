@@ -419,6 +419,117 @@ quarantine_before_purge (SyncJob      *job,
   return TRUE;
 }
 
+/* The first sync (no cursor yet): instead of pulling every row as JSON pages, fetch the
+ * server's snapshot, a SQLite file of everything this user may see (GET /api/v1/snapshot),
+ * into a private file next to the store and import it in one transaction with its cursor;
+ * the loop then pushes the outbox and pulls what changed since. Any trouble with the snapshot
+ * other than being offline or signed out leaves @cursor NULL and returns TRUE: the loop pulls
+ * pages as before. YP_SYNC_SNAPSHOT=0 in the environment turns it off (tests, benchmarks). */
+static gboolean
+first_sync_snapshot (SyncJob      *job,
+                     SoupSession  *session,
+                     char        **cursor,
+                     GError      **error)
+{
+  g_autofree char *uri = NULL;
+  g_autofree char *auth = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) attachments = NULL;
+  g_autoptr(JsonArray) changes = NULL;
+  const char *type;
+  guint status;
+
+  if (*cursor != NULL || g_strcmp0 (g_getenv ("YP_SYNC_SNAPSHOT"), "0") == 0)
+    return TRUE;
+
+  uri = g_strconcat (job->url, "/api/v1/snapshot", NULL);
+  if ((msg = soup_message_new ("GET", uri)) == NULL)
+    {
+      g_set_error (error, YP_SYNC_ERROR, YP_SYNC_ERROR_INVALID_URL,
+                   _("The server address %s is not valid."), job->url);
+      return FALSE;
+    }
+  auth = g_strdup_printf ("Bearer %s", job->token);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  if ((in = soup_session_send (session, msg, NULL, &local_error)) == NULL)
+    {
+      g_set_error (error, YP_SYNC_ERROR, YP_SYNC_ERROR_OFFLINE,
+                   _("The coordination server could not be reached (%s). Your changes are "
+                     "kept on this computer and sent later."), local_error->message);
+      return FALSE;
+    }
+  status = soup_message_get_status (msg);
+  type = soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL);
+  if (status == 401)
+    return set_status_error (status, NULL, error);
+  if (status != 200 || g_strcmp0 (type, "application/vnd.sqlite3") != 0)
+    {
+      /* An older server without snapshots, or a refusal: pages will do. */
+      g_message ("No first-sync snapshot (HTTP %u); pulling pages", status);
+      g_input_stream_close (in, NULL, NULL);
+      return TRUE;
+    }
+
+  /* A private file in the store's own folder (client data stays where it is kept). */
+  dir = g_path_get_dirname (yp_store_get_path (job->store));
+  uuid = yp_uuid_new ();
+  name = g_strdup_printf (".snapshot-%s.db", uuid);
+  path = g_build_filename (dir, name, NULL);
+  file = g_file_new_for_path (path);
+  out = g_file_create (file, G_FILE_CREATE_PRIVATE, NULL, &local_error);
+  if (out == NULL
+      || g_output_stream_splice (G_OUTPUT_STREAM (out), in,
+                                 G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE
+                                 | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                 NULL, &local_error) < 0)
+    {
+      g_message ("The first-sync snapshot could not be saved (%s); pulling pages",
+                 local_error->message);
+      g_clear_object (&out);
+      g_unlink (path);
+      return TRUE;
+    }
+  g_clear_object (&out);
+
+  /* The store deletes the file whether it takes it or not. */
+  if (!yp_store_import_snapshot (job->store, path, &local_error))
+    {
+      g_message ("%s; pulling pages", local_error->message);
+      g_unlink (path);
+      return TRUE;
+    }
+  *cursor = yp_store_dup_local_state (job->store, "sync_cursor");
+
+  /* The attachments' contents, as after a pulled page. */
+  attachments = yp_store_list_where (job->store, yp_schema_lookup ("attachment"), "deleted",
+                                     "0", "created_at", FALSE, 0, NULL);
+  changes = json_array_new ();
+  for (guint i = 0; attachments && i < attachments->len; i++)
+    {
+      const char *sha = yp_record_get_string (attachments->pdata[i], "sha256");
+      JsonObject *change, *row;
+
+      if (sha == NULL)
+        continue;
+      change = json_object_new ();
+      row = json_object_new ();
+      json_object_set_string_member (row, "sha256", sha);
+      json_object_set_string_member (change, "entity", "attachment");
+      json_object_set_object_member (change, "row", row);
+      json_array_add_object_element (changes, change);
+    }
+  download_blobs (job, session, changes);
+  return TRUE;
+}
+
 static gboolean
 run_sync (SyncJob  *job,
           GError  **error)
@@ -426,6 +537,9 @@ run_sync (SyncJob  *job,
   g_autoptr(SoupSession) session = new_session ();
   g_autofree char *cursor = yp_store_dup_local_state (job->store, "sync_cursor");
   gboolean resynced = FALSE;
+
+  if (!first_sync_snapshot (job, session, &cursor, error))
+    return FALSE;
 
   for (guint round = 0; round < MAX_ROUNDS; round++)
     {
@@ -1240,6 +1354,30 @@ yp_sync_engine_get_last_sync (YpSyncEngine *self)
 {
   g_return_val_if_fail (YP_IS_SYNC_ENGINE (self), NULL);
   return self->last_sync;
+}
+
+gboolean
+yp_sync_lease_expired (const char *last_sync,
+                       GDateTime  *now)
+{
+  g_autoptr(GDateTime) last = NULL;
+
+  /* A device that never synced has nothing from a server to hide. */
+  if (last_sync == NULL || (last = g_date_time_new_from_iso8601 (last_sync, NULL)) == NULL)
+    return FALSE;
+  return g_date_time_difference (now, last) > (GTimeSpan) YP_SYNC_LEASE_DAYS * G_TIME_SPAN_DAY;
+}
+
+gboolean
+yp_sync_engine_is_lease_expired (YpSyncEngine *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *last = NULL;
+
+  g_return_val_if_fail (YP_IS_SYNC_ENGINE (self), FALSE);
+  /* From the store, not the cached copy: right also before the engine has started. */
+  last = yp_store_dup_local_state (self->store, "sync_last");
+  return yp_sync_lease_expired (last, now);
 }
 
 const char *

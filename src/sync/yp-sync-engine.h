@@ -59,6 +59,13 @@ guint         yp_sync_engine_get_n_waiting  (YpSyncEngine *self);
 guint         yp_sync_engine_get_n_conflicts (YpSyncEngine *self);
 /* ISO 8601 time of the last successful sync, or NULL. */
 const char   *yp_sync_engine_get_last_sync  (YpSyncEngine *self);
+/* The offline lease (architecture.md): a device that has synced shows its clients for
+ * YP_SYNC_LEASE_DAYS after its last successful sync; past that they stay hidden until it
+ * syncs again, so a laptop left offline (or lost) does not show client data for ever. */
+#define YP_SYNC_LEASE_DAYS 14
+gboolean      yp_sync_lease_expired         (const char   *last_sync,
+                                             GDateTime    *now);
+gboolean      yp_sync_engine_is_lease_expired (YpSyncEngine *self);
 gboolean      yp_sync_engine_is_signed_in   (YpSyncEngine *self);
 const char   *yp_sync_engine_get_server_url (YpSyncEngine *self);
 const char   *yp_sync_engine_get_username   (YpSyncEngine *self);

@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -311,6 +312,25 @@ sqlite_copy_seconds (const char *from, const char *to)
   }
 }
 
+/* The run's files (its server database alone is over 100 MB) go with it. */
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -406,5 +426,8 @@ main (int argc, char **argv)
 
   g_subprocess_send_signal (server, SIGKILL);
   g_subprocess_wait (server, NULL, NULL);
+  g_clear_object (&engine);
+  g_clear_object (&store);
+  remove_tree (dir);
   return 0;
 }

@@ -4,6 +4,11 @@
  * through build-aux/bench, which builds a release tree and provides Xvfb and a session bus.
  *
  *   yp-bench --app PATH --empty-window PATH [--runs N] [--clients N]
+ *            [--reuse-database DIR] [--skip-search]
+ *
+ * While iterating on start-up, --reuse-database keeps the generated database in DIR (made on
+ * the first run, reused after) and --skip-search leaves out the search timings; build-aux/bench
+ * uses neither.
  */
 #define G_LOG_DOMAIN "yp-bench"
 
@@ -228,12 +233,18 @@ main (int argc, char **argv)
   g_autofree char *empty = NULL;
   int runs = 7;
   int n_clients = 100000;
+  g_autofree char *reuse = NULL;
+  gboolean skip_search = FALSE;
   GOptionEntry entries[] = {
     { "app", 0, 0, G_OPTION_ARG_FILENAME, &app, "The yhteispolku binary", "PATH" },
     { "empty-window", 0, 0, G_OPTION_ARG_FILENAME, &empty, "The baseline binary", "PATH" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Start-ups measured per program (≥ 7)", "N" },
     { "clients", 0, 0, G_OPTION_ARG_INT, &n_clients, "Fictional clients in the database",
       "N" },
+    { "reuse-database", 0, 0, G_OPTION_ARG_FILENAME, &reuse,
+      "Keep the database in DIR and reuse it on the next run (for iterating)", "DIR" },
+    { "skip-search", 0, 0, G_OPTION_ARG_NONE, &skip_search,
+      "Do not time searches (for iterating on start-up)", NULL },
     { NULL },
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— Yhteispolku benchmarks");
@@ -266,36 +277,62 @@ main (int argc, char **argv)
     }
   have_app = app != NULL && g_file_test (app, G_FILE_TEST_IS_EXECUTABLE);
 
-  /* The data is made here, in this run, and removed at the end. */
-  dir = g_dir_make_tmp ("yp-bench-XXXXXX", &error);
+  /* The data is made here, in this run, and removed at the end (unless --reuse-database). */
+  if (reuse != NULL)
+    {
+      if (g_mkdir_with_parents (reuse, 0700) != 0)
+        {
+          g_printerr ("yp-bench: could not make %s: %s\n", reuse, g_strerror (errno));
+          return 1;
+        }
+      dir = g_strdup (reuse);
+    }
+  else
+    dir = g_dir_make_tmp ("yp-bench-XXXXXX", &error);
   if (dir == NULL)
     {
       g_printerr ("yp-bench: %s\n", error->message);
       return 1;
     }
   db = g_build_filename (dir, "yhteispolku.db", NULL);
-  t0 = now_ms ();
-  store = yp_store_open (db, &error);
-  if (store == NULL
-      || !yp_store_set_profile (store, "Sari Koskinen", "sairaanhoitaja",
-                                "Lahden terveysasema", &error)
-      || !yp_store_add_demo_clients (store, (guint) n_clients, &error))
+  if (reuse != NULL && g_file_test (db, G_FILE_TEST_EXISTS))
     {
-      g_printerr ("yp-bench: could not make the database: %s\n", error->message);
-      status = 1;
-      goto out;
+      store = yp_store_open (db, &error);
+      if (store == NULL)
+        {
+          g_printerr ("yp-bench: could not open %s: %s\n", db, error->message);
+          return 1;
+        }
+      g_printerr ("yp-bench: reusing %s (%u clients)\n", db, yp_store_count_clients (store));
     }
-  g_printerr ("yp-bench: %d fictional clients written in %.0f ms\n", n_clients,
-              now_ms () - t0);
-
-  if (!bench_search (store, &p50, &p95))
+  else
     {
-      status = 1;
-      goto out;
+      t0 = now_ms ();
+      store = yp_store_open (db, &error);
+      if (store == NULL
+          || !yp_store_set_profile (store, "Sari Koskinen", "sairaanhoitaja",
+                                    "Lahden terveysasema", &error)
+          || !yp_store_add_demo_clients (store, (guint) n_clients, &error))
+        {
+          g_printerr ("yp-bench: could not make the database: %s\n", error->message);
+          status = 1;
+          goto out;
+        }
+      g_printerr ("yp-bench: %d fictional clients written in %.0f ms\n", n_clients,
+                  now_ms () - t0);
+    }
+
+  if (!skip_search)
+    {
+      if (!bench_search (store, &p50, &p95))
+        {
+          status = 1;
+          goto out;
+        }
+      g_print ("search_p50_ms %.2f\n", p50);
+      g_print ("search_p95_ms %.2f\n", p95);
     }
   g_clear_object (&store);
-  g_print ("search_p50_ms %.2f\n", p50);
-  g_print ("search_p95_ms %.2f\n", p95);
 
   /* Start-ups, alternating so that drift (thermal, caches, other load) hits both alike;
    * one unmeasured warm-up each first. */
@@ -359,6 +396,7 @@ out:
   g_clear_object (&store);
   /* Let queued "changed" emissions drop their store references before the files go. */
   while (g_main_context_iteration (NULL, FALSE));
-  remove_tree (dir);
+  if (reuse == NULL)
+    remove_tree (dir);
   return status;
 }
