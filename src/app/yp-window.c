@@ -69,6 +69,8 @@ struct _YpWindow
   /* borrowed */
   YpClientView       *client_view;
   const char         *list_state;      /* static string, see yp_window_get_list_state() */
+  gboolean            lease_expired;   /* offline past the lease: client data hidden */
+  guint               lease_timer_id;
 };
 
 G_DEFINE_FINAL_TYPE (YpWindow, yp_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -106,7 +108,19 @@ update_list_state (YpWindow *self)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->clients));
   const char *search = yp_client_list_get_search (self->clients);
 
-  if (n > 0)
+  if (self->lease_expired)
+    {
+      self->list_state = "lease-expired";
+      adw_status_page_set_icon_name (self->list_status, "network-offline-symbolic");
+      adw_status_page_set_title (self->list_status, _("Sync to See Your Clients"));
+      adw_status_page_set_description (
+        self->list_status,
+        _("This computer has not synced with the coordination server for more than 14 days, "
+          "so client information stays hidden until it does. Nothing you wrote is lost: "
+          "connect to the network and choose “Sync Now” in the main menu (Ctrl+Shift+S)."));
+      n = 0;
+    }
+  else if (n > 0)
     self->list_state = "list";
   else if (yp_store_count_clients (self->store) == 0)
     {
@@ -234,12 +248,37 @@ update_sync_label (YpWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync-now", signed_in);
 }
 
+/* The offline lease (yp_sync_engine_is_lease_expired): past it, no client is listed or
+ * shown until a sync succeeds; the data stays on disk and the outbox keeps every change. */
+static void
+update_lease (YpWindow *self)
+{
+  gboolean expired = self->engine != NULL && yp_sync_engine_is_lease_expired (self->engine);
+
+  if (expired == self->lease_expired)
+    return;
+  self->lease_expired = expired;
+  if (expired)
+    yp_client_view_set_client_id (self->client_view, NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->search_entry), !expired);
+  update_list_state (self);
+}
+
+static gboolean
+lease_timer_cb (gpointer data)
+{
+  update_lease (data);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 on_engine_notify (YpSyncEngine *engine,
                   GParamSpec   *pspec,
                   YpWindow     *self)
 {
   update_sync_label (self);
+  if (g_str_equal (pspec->name, "last-sync"))
+    update_lease (self);
 }
 
 /* GtkListView (GTK 4.8) builds, binds and measures about 200 rows from its first position
@@ -290,6 +329,7 @@ static void
 show_whole_list (YpWindow *self)
 {
   g_clear_handle_id (&self->whole_list_idle, g_source_remove);
+  g_clear_handle_id (&self->lease_timer_id, g_source_remove);
   forget_frame_clock (self);
   if (self->first_rows != NULL && gtk_slice_list_model_get_size (self->first_rows) != G_MAXUINT)
     gtk_slice_list_model_set_size (self->first_rows, G_MAXUINT);
@@ -435,7 +475,7 @@ on_selection_changed (GtkSelectionModel *model,
 {
   YpClientSummary *summary = gtk_single_selection_get_selected_item (self->selection);
 
-  if (summary != NULL &&
+  if (summary != NULL && !self->lease_expired &&
       g_strcmp0 (yp_client_summary_get_id (summary), yp_window_get_client_id (self)) != 0)
     yp_client_view_set_client_id (self->client_view, yp_client_summary_get_id (summary));
 }
@@ -918,6 +958,8 @@ yp_window_show_client (YpWindow   *self,
 {
   g_return_if_fail (YP_IS_WINDOW (self));
 
+  if (self->lease_expired)
+    return;
   show_whole_list (self);
   yp_client_view_set_client_id (self->client_view, client_id);
   if (client_id != NULL)
@@ -1089,6 +1131,8 @@ yp_window_constructed (GObject *object)
     }
   update_sync_label (self);
   queue_notifications_count (self);
+  update_lease (self);
+  self->lease_timer_id = g_timeout_add_seconds (3600, lease_timer_cb, self);
 
   /* The first-run form is built only when it is needed. */
   if (yp_store_get_me_id (self->store) == NULL)

@@ -572,7 +572,8 @@ run_sync (SyncJob  *job,
           /* The server's database was restored or replaced: start again from nothing. */
           resynced = TRUE;
           g_clear_pointer (&cursor, g_free);
-          if (!yp_store_set_local_state (job->store, "sync_cursor", NULL, error))
+          if (!yp_store_set_local_state (job->store, "sync_cursor", NULL, error) ||
+              !first_sync_snapshot (job, session, &cursor, error))
             return FALSE;
           continue;
         }

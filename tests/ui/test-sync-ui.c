@@ -408,6 +408,65 @@ find_action_row (GtkWidget *root)
   return NULL;
 }
 
+static char *
+days_ago (int days)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) then = g_date_time_add_days (now, -days);
+
+  return g_date_time_format (then, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* A laptop that has not synced for over 14 days hides its clients until it syncs again; the
+ * data stays on disk. */
+static void
+test_offline_lease (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(YpStore) store = yp_test_store_new (&dir);
+  g_autoptr(YpRecord) client = yp_test_client_new ("Aino", "Virtanen");
+  g_autoptr(YpSyncEngine) engine = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old = days_ago (20);
+  g_autofree char *recent = days_ago (13);
+  YpWindow *window;
+
+  g_assert_false (yp_sync_lease_expired (NULL, now));
+  g_assert_false (yp_sync_lease_expired (recent, now));
+  g_assert_true (yp_sync_lease_expired (old, now));
+
+  g_assert_true (yp_store_set_profile (store, "Sari Koskinen", "sairaanhoitaja",
+                                       "Lahden terveysasema", &error));
+  g_assert_true (yp_store_insert (store, client, &error));
+  g_assert_true (yp_store_set_local_state (store, "sync_last", old, &error));
+  g_assert_no_error (error);
+  engine = yp_sync_engine_new (store);
+  window = g_object_new (YP_TYPE_WINDOW, "store", store, "sync-engine", engine, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  yp_ui_test_flush (50);
+
+  g_assert_cmpstr (yp_window_get_list_state (window), ==, "lease-expired");
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (yp_window_get_search_entry (window))));
+  yp_window_show_client (window, yp_record_get_id (client));
+  g_assert_null (yp_window_get_client_id (window));
+  yp_ui_test_screenshot (GTK_WIDGET (window), "lease-expired");
+
+  /* A successful sync renews the lease and the clients are back. */
+  g_assert_true (yp_store_set_local_state (store, "sync_last", recent, &error));
+  g_object_notify (G_OBJECT (engine), "last-sync");
+  yp_ui_test_flush (50);
+  g_assert_cmpstr (yp_window_get_list_state (window), !=, "lease-expired");
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (yp_window_get_search_entry (window))));
+  yp_window_show_client (window, yp_record_get_id (client));
+  g_assert_cmpstr (yp_window_get_client_id (window), ==, yp_record_get_id (client));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  yp_ui_test_flush (20);
+  yp_test_rm_rf (dir);
+}
+
 static void
 test_conflicts_dialog (void)
 {
@@ -507,5 +566,6 @@ main (int argc, char **argv)
   g_test_add ("/sync-ui/server-unreachable", Fixture, NULL, setup, test_server_unreachable,
               teardown);
   g_test_add_func ("/sync-ui/conflicts-dialog", test_conflicts_dialog);
+  g_test_add_func ("/sync-ui/offline-lease", test_offline_lease);
   return g_test_run ();
 }
