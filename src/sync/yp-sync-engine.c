@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "yp-credentials.h"
+#include "yp-messages.h"
 #include "yp-sync-engine.h"
 #include "yp-util.h"
 
@@ -206,17 +207,6 @@ sync_job_free (gpointer data)
   g_free (job);
 }
 
-static char *
-blob_path (YpStore    *store,
-           const char *sha)
-{
-  g_autofree char *dir = g_path_get_dirname (yp_store_get_path (store));
-
-  if (sha == NULL || strlen (sha) != 64 || strspn (sha, "0123456789abcdef") != 64)
-    return NULL;
-  return g_build_filename (dir, "blobs", sha, NULL);
-}
-
 /* Attachment rows go first; their blobs after (the server accepts a blob only through a row).
  * A blob that could not be sent is remembered and tried again on the next sync. */
 static gboolean
@@ -242,7 +232,7 @@ upload_blobs (SyncJob      *job,
   for (guint i = 0; i < todo->len; i++)
     {
       const char *sha = todo->pdata[i];
-      g_autofree char *path = blob_path (job->store, sha);
+      g_autofree char *path = yp_messages_dup_blob_path (job->store, sha);
       g_autofree char *api = g_strdup_printf ("/api/v1/blobs/%s", sha);
       g_autoptr(GMappedFile) file = NULL;
       g_autoptr(GBytes) bytes = NULL;
@@ -271,7 +261,35 @@ upload_blobs (SyncJob      *job,
   return ok;
 }
 
-/* Attachments that arrived without their content here: fetched now (best effort). */
+/* An attachment's content that is not here yet: fetched now (best effort; the next sync
+ * tries again). */
+static void
+download_blob (SyncJob     *job,
+               SoupSession *session,
+               const char  *sha)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *api = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *got = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  if ((path = yp_messages_dup_blob_path (job->store, sha)) == NULL || g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
+  api = g_strdup_printf ("/api/v1/blobs/%s", sha);
+  if (http (session, "GET", job->url, api, job->token, NULL, NULL, &body, NULL) != 200)
+    return;
+  got = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
+  if (g_strcmp0 (got, sha) != 0)
+    return;
+  dir = g_path_get_dirname (path);
+  g_mkdir_with_parents (dir, 0700);
+  g_file_set_contents_full (path, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                            G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                            0600, NULL);
+}
+
+/* The contents of the attachments a pulled page brought. */
 static void
 download_blobs (SyncJob     *job,
                 SoupSession *session,
@@ -281,33 +299,35 @@ download_blobs (SyncJob     *job,
     {
       JsonObject *c = json_array_get_object_element (changes, i);
       JsonObject *row;
-      const char *sha;
-      g_autofree char *path = NULL;
-      g_autofree char *api = NULL;
-      g_autofree char *dir = NULL;
-      g_autofree char *got = NULL;
-      g_autoptr(GBytes) body = NULL;
 
       if (c == NULL || g_strcmp0 (json_object_get_string_member_with_default (c, "entity", ""),
                                   "attachment") != 0)
         continue;
       row = json_object_get_object_member (c, "row");
-      sha = row ? json_object_get_string_member_with_default (row, "sha256", NULL) : NULL;
-      if ((path = blob_path (job->store, sha)) == NULL
-          || g_file_test (path, G_FILE_TEST_EXISTS))
-        continue;
-      api = g_strdup_printf ("/api/v1/blobs/%s", sha);
-      if (http (session, "GET", job->url, api, job->token, NULL, NULL, &body, NULL) != 200)
-        continue;
-      got = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
-      if (g_strcmp0 (got, sha) != 0)
-        continue;
-      dir = g_path_get_dirname (path);
-      g_mkdir_with_parents (dir, 0700);
-      g_file_set_contents_full (path, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
-                                G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                0600, NULL);
+      if (row != NULL)
+        download_blob (job, session,
+                       json_object_get_string_member_with_default (row, "sha256", NULL));
     }
+}
+
+/* Counts a mutation the server answered "quarantined", per client (for the purge dialog). */
+static void
+count_quarantined (SyncJob    *job,
+                   JsonObject *mutation,
+                   JsonObject *result)
+{
+  const char *client_id;
+  guint n;
+
+  if (mutation == NULL || result == NULL ||
+      g_strcmp0 (json_object_get_string_member_with_default (result, "status", ""),
+                 "quarantined") != 0)
+    return;
+  client_id = json_object_get_string_member_with_default (mutation, "client_id", NULL);
+  if (client_id == NULL)
+    return;
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (job->quarantined, client_id));
+  g_hash_table_insert (job->quarantined, g_strdup (client_id), GUINT_TO_POINTER (n + 1));
 }
 
 /* One POST /api/v1/sync. Returns the HTTP status (0 with an error when unreachable); on 200
@@ -397,22 +417,9 @@ quarantine_before_purge (SyncJob      *job,
           return FALSE;
         }
       for (guint i = 0; i < json_array_get_length (results); i++)
-        {
-          JsonObject *r = json_array_get_object_element (results, i);
-          JsonObject *m = i < json_array_get_length (mutations)
-                          ? json_array_get_object_element (mutations, i) : NULL;
-          const char *client_id;
-
-          if (r == NULL || m == NULL ||
-              g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""),
-                         "quarantined") != 0)
-            continue;
-          client_id = json_object_get_string_member_with_default (m, "client_id", NULL);
-          if (client_id != NULL)
-            g_hash_table_insert (job->quarantined, g_strdup (client_id),
-                                 GUINT_TO_POINTER (GPOINTER_TO_UINT (
-                                   g_hash_table_lookup (job->quarantined, client_id)) + 1));
-        }
+        count_quarantined (job, i < json_array_get_length (mutations)
+                                ? json_array_get_object_element (mutations, i) : NULL,
+                           json_array_get_object_element (results, i));
       if (!yp_store_apply_results (job->store, mutations, results, error))
         return FALSE;
     }
@@ -443,7 +450,6 @@ first_sync_snapshot (SyncJob      *job,
   g_autoptr(GFileOutputStream) out = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GPtrArray) attachments = NULL;
-  g_autoptr(JsonArray) changes = NULL;
   const char *type;
   guint status;
 
@@ -511,23 +517,42 @@ first_sync_snapshot (SyncJob      *job,
   /* The attachments' contents, as after a pulled page. */
   attachments = yp_store_list_where (job->store, yp_schema_lookup ("attachment"), "deleted",
                                      "0", "created_at", FALSE, 0, NULL);
-  changes = json_array_new ();
   for (guint i = 0; attachments && i < attachments->len; i++)
-    {
-      const char *sha = yp_record_get_string (attachments->pdata[i], "sha256");
-      JsonObject *change, *row;
-
-      if (sha == NULL)
-        continue;
-      change = json_object_new ();
-      row = json_object_new ();
-      json_object_set_string_member (row, "sha256", sha);
-      json_object_set_string_member (change, "entity", "attachment");
-      json_object_set_object_member (change, "row", row);
-      json_array_add_object_element (changes, change);
-    }
-  download_blobs (job, session, changes);
+    download_blob (job, session, yp_record_get_string (attachments->pdata[i], "sha256"));
   return TRUE;
+}
+
+/* Applies a pulled page (nullable @changes, @new_cursor) and purges the clients in @purge in
+ * one transaction, after their unsent changes went to the server's quarantine; remembers
+ * their names for the "client-purged" signal. */
+static gboolean
+purge_and_apply (SyncJob      *job,
+                 SoupSession  *session,
+                 const char   *cursor,
+                 JsonArray    *purge,
+                 JsonArray    *changes,
+                 const char   *new_cursor,
+                 GError      **error)
+{
+  if (json_array_get_length (purge) > 0 &&
+      !quarantine_before_purge (job, session, cursor, purge, error))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (purge); i++)
+    {
+      const char *id = json_array_get_string_element (purge, i);
+      g_autoptr(YpRecord) client = yp_store_get (job->store, yp_schema_lookup ("client"), id,
+                                                 NULL);
+
+      g_ptr_array_add (job->purged_ids, g_strdup (id));
+      g_ptr_array_add (job->purged_names,
+                       client ? g_strdup_printf ("%s %s",
+                                                 yp_record_get_string (client, "first_name"),
+                                                 yp_record_get_string (client, "last_name"))
+                              : NULL);
+    }
+  if (changes == NULL && json_array_get_length (purge) == 0)
+    return TRUE;
+  return yp_store_apply_pull_page (job->store, changes, purge, new_cursor, error);
 }
 
 static gboolean
@@ -554,6 +579,7 @@ run_sync (SyncJob  *job,
       const char *new_cursor;
       guint status;
       guint missing = 0;
+      gboolean purged = FALSE;
       gboolean more;
 
       if (mutations == NULL)
@@ -604,16 +630,11 @@ run_sync (SyncJob  *job,
               JsonObject *r = json_array_get_object_element (results, i);
               JsonObject *m = i < json_array_get_length (mutations)
                               ? json_array_get_object_element (mutations, i) : NULL;
-              const char *st = r ? json_object_get_string_member_with_default (r, "status", "")
-                                 : "";
-              const char *client_id = m ? json_object_get_string_member_with_default (
-                                            m, "client_id", NULL) : NULL;
 
-              if (g_str_equal (st, "quarantined") && client_id != NULL)
-                g_hash_table_insert (job->quarantined, g_strdup (client_id),
-                                     GUINT_TO_POINTER (GPOINTER_TO_UINT (
-                                       g_hash_table_lookup (job->quarantined, client_id)) + 1));
-              if (m && g_str_equal (st, "applied")
+              count_quarantined (job, m, r);
+              if (m && r
+                  && g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""),
+                                "applied") == 0
                   && g_strcmp0 (json_object_get_string_member (m, "entity"), "attachment") == 0
                   && g_strcmp0 (json_object_get_string_member (m, "op"), "insert") == 0)
                 {
@@ -628,8 +649,7 @@ run_sync (SyncJob  *job,
             return FALSE;
         }
 
-      /* What to purge: what the server says, and what this device holds that the server's
-       * case set lacks (a revocation missed somehow, or a restored backup). */
+      /* The page, its purges and its cursor in one transaction. */
       purge = json_array_new ();
       for (guint i = 0; server_purge && i < json_array_get_length (server_purge); i++)
         {
@@ -638,67 +658,23 @@ run_sync (SyncJob  *job,
           if (id != NULL && yp_uuid_is_valid (id))
             json_array_add_string_element (purge, id);
         }
-      if (server_case_set != NULL)
-        {
-          g_autoptr(JsonArray) extra = NULL;
-          g_autoptr(GHashTable) in_page = g_hash_table_new (g_str_hash, g_str_equal);
-
-          if (!yp_store_compare_case_set (job->store, server_case_set, &extra, &missing, error))
-            return FALSE;
-          /* Clients this very page delivers are not missing. */
-          for (guint i = 0; i < json_array_get_length (changes); i++)
-            {
-              JsonObject *c = json_array_get_object_element (changes, i);
-              JsonObject *row = c ? json_object_get_object_member (c, "row") : NULL;
-
-              if (row && g_strcmp0 (json_object_get_string_member_with_default (c, "entity", ""),
-                                    "client") == 0)
-                g_hash_table_add (in_page,
-                                  (gpointer) json_object_get_string_member_with_default (
-                                    row, "id", ""));
-            }
-          for (guint i = 0; i < json_array_get_length (server_case_set); i++)
-            {
-              const char *id = json_array_get_string_element (server_case_set, i);
-
-              if (id && missing > 0 && g_hash_table_contains (in_page, id))
-                missing--;
-            }
-          for (guint i = 0; i < json_array_get_length (extra); i++)
-            {
-              const char *id = json_array_get_string_element (extra, i);
-              gboolean listed = FALSE;
-
-              if (g_hash_table_contains (in_page, id))
-                continue;
-              for (guint k = 0; k < json_array_get_length (purge) && !listed; k++)
-                listed = g_strcmp0 (json_array_get_string_element (purge, k), id) == 0;
-              if (!listed)
-                json_array_add_string_element (purge, id);
-            }
-        }
-
-      if (json_array_get_length (purge) > 0 &&
-          !quarantine_before_purge (job, session, cursor, purge, error))
-        return FALSE;
-      for (guint i = 0; i < json_array_get_length (purge); i++)
-        {
-          const char *id = json_array_get_string_element (purge, i);
-          g_autoptr(YpRecord) client = yp_store_get (job->store, yp_schema_lookup ("client"),
-                                                     id, NULL);
-
-          g_ptr_array_add (job->purged_ids, g_strdup (id));
-          g_ptr_array_add (job->purged_names,
-                           client ? g_strdup_printf ("%s %s",
-                                                     yp_record_get_string (client, "first_name"),
-                                                     yp_record_get_string (client, "last_name"))
-                                  : NULL);
-        }
-      /* The page, its purges and its cursor in one transaction. */
-      if (!yp_store_apply_pull_page (job->store, changes, purge, new_cursor, error))
+      if (!purge_and_apply (job, session, cursor, purge, changes, new_cursor, error))
         return FALSE;
       g_free (cursor);
       cursor = g_strdup (new_cursor);
+
+      /* Compared with what is held now the page is in: held clients the server did not list
+       * were revoked without this device hearing of it (or come from a restored backup). */
+      if (server_case_set != NULL)
+        {
+          g_autoptr(JsonArray) extra = NULL;
+
+          if (!yp_store_compare_case_set (job->store, server_case_set, &extra, &missing, error)
+              || !purge_and_apply (job, session, cursor, extra, NULL, NULL, error))
+            return FALSE;
+          purged |= json_array_get_length (extra) > 0;
+        }
+      purged |= json_array_get_length (purge) > 0;
 
       if (!upload_blobs (job, session, new_blobs, error))
         return FALSE;
@@ -715,8 +691,8 @@ run_sync (SyncJob  *job,
           continue;
         }
 
-      if (!more && json_array_get_length (mutations) < PUSH_BATCH &&
-          json_array_get_length (purge) == 0)
+      /* After a purge, one more request carries its acknowledgement. */
+      if (!more && json_array_get_length (mutations) < PUSH_BATCH && !purged)
         {
           g_autofree char *now = yp_now_iso8601 ();
           return yp_store_set_local_state (job->store, "sync_last", now, error);

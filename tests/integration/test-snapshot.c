@@ -15,7 +15,6 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "yp-credentials.h"
 #include "yp-messages.h"
@@ -23,14 +22,13 @@
 #include "yp-store.h"
 #include "yp-sync-engine.h"
 #include "yp-util.h"
+#include "yp-server-test-util.h"
 
 #define PASSWORD "salasana-1234"
 
 #define SENTINEL_OLD   "VANHA-VIESTI-3b8e"
 #define SENTINEL_NEW   "UUSI-VIESTI-c41d"
 #define SENTINEL_NAME  "Tilannekuvalainen"
-
-static const char *server_bin;
 
 typedef struct
 {
@@ -56,105 +54,22 @@ typedef struct
 
 /* ---- the server ------------------------------------------------------------------------- */
 
-static char *
-run_admin (Fixture    *f,
-           const char *stdin_text,
-           ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  va_list ap;
-  const char *arg;
-
-  g_ptr_array_add (argv, (gpointer) server_bin);
-  g_ptr_array_add (argv, (gpointer) "--database");
-  g_ptr_array_add (argv, f->server_db);
-  va_start (ap, stdin_text);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  proc = g_subprocess_newv ((const char * const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                            &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, stdin_text, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
-  return g_strdup (g_strstrip (out));
-}
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
+#define run_admin(f, stdin_text, ...) \
+  yp_server_test_admin ((f)->server_db, stdin_text, __VA_ARGS__)
 
 static void
 start_server (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autofree char *line = NULL;
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  f->server = g_subprocess_launcher_spawn (launcher, &error, server_bin, "--database",
-                                           f->server_db, "--listen", "127.0.0.1", "--port", "0",
-                                           "serve", NULL);
-  g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
-  line = g_data_input_stream_read_line (in, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  f->port = (guint) g_ascii_strtoull (line, NULL, 10);
-  g_assert_cmpuint (f->port, >, 0);
-}
-
-/* ---- waiting for async results (bounded) ----------------------------------------------- */
-
-typedef struct
-{
-  gboolean      done;
-  GAsyncResult *result;
-} Wait;
-
-static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Wait *w = data;
-
-  w->result = g_object_ref (result);
-  w->done = TRUE;
-}
-
-static void
-wait_for (Wait *w)
-{
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  while (!w->done && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (w->done);
+  f->server = yp_server_test_start (f->server_db, 0, &f->port);
 }
 
 static void
 sync_ok (Laptop *laptop)
 {
   g_autoptr(GError) error = NULL;
-  Wait w = { 0 };
 
-  yp_sync_engine_sync_async (laptop->engine, NULL, wait_cb, &w);
-  wait_for (&w);
-  g_assert_true (yp_sync_engine_sync_finish (laptop->engine, w.result, &error));
+  g_assert_true (yp_server_test_sync (laptop->engine, &error));
   g_assert_no_error (error);
-  g_object_unref (w.result);
 }
 
 /* A fresh laptop (its own store in its own folder) signed in as @username; its first sync
@@ -169,7 +84,6 @@ laptop_new (Fixture    *f,
   Laptop *laptop = g_new0 (Laptop, 1);
   g_autofree char *db = NULL;
   g_autoptr(GError) error = NULL;
-  Wait w = { 0 };
 
   laptop->dir = g_build_filename (f->dir, name, NULL);
   laptop->username = g_strdup (username);
@@ -183,11 +97,8 @@ laptop_new (Fixture    *f,
 
   if (!snapshot)
     g_setenv ("YP_SYNC_SNAPSHOT", "0", TRUE);
-  yp_sync_engine_sign_in_async (laptop->engine, f->url, username, PASSWORD, NULL, wait_cb, &w);
-  wait_for (&w);
-  g_assert_true (yp_sync_engine_sign_in_finish (laptop->engine, w.result, &error));
+  g_assert_true (yp_server_test_sign_in (laptop->engine, f->url, username, PASSWORD, &error));
   g_assert_no_error (error);
-  g_object_unref (w.result);
   sync_ok (laptop);
   g_unsetenv ("YP_SYNC_SNAPSHOT");
   return laptop;
@@ -973,8 +884,7 @@ main (int    argc,
   g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   g_test_init (&argc, &argv, NULL);
 
-  server_bin = g_getenv ("YP_SERVER");
-  if (server_bin == NULL)
+  if (g_getenv ("YP_SERVER") == NULL)
     {
       g_test_skip ("YP_SERVER is not set");
       return 77;

@@ -13,7 +13,6 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "yp-credentials.h"
 #include "yp-messages.h"
@@ -21,10 +20,10 @@
 #include "yp-store.h"
 #include "yp-sync-engine.h"
 #include "yp-util.h"
+#include "yp-server-test-util.h"
 
 #define PASSWORD "salasana-1234"
 
-static const char *server_bin;
 
 typedef struct
 {
@@ -44,65 +43,14 @@ typedef struct
 
 /* ---- the server ------------------------------------------------------------------------- */
 
-static char *
-run_admin (Fixture    *f,
-           const char *stdin_text,
-           ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  va_list ap;
-  const char *arg;
-
-  g_ptr_array_add (argv, (gpointer) server_bin);
-  g_ptr_array_add (argv, (gpointer) "--database");
-  g_ptr_array_add (argv, f->server_db);
-  va_start (ap, stdin_text);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  proc = g_subprocess_newv ((const char * const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                            &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, stdin_text, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
-  return g_strdup (g_strstrip (out));
-}
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
+#define run_admin(f, stdin_text, ...) \
+  yp_server_test_admin ((f)->server_db, stdin_text, __VA_ARGS__)
 
 static void
 start_server (Fixture *f,
               guint    port)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autofree char *line = NULL;
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  f->server = g_subprocess_launcher_spawn (launcher, &error, server_bin, "--database",
-                                           f->server_db, "--listen", "127.0.0.1", "--port",
-                                           port_text, "serve", NULL);
-  g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
-  line = g_data_input_stream_read_line (in, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  f->port = (guint) g_ascii_strtoull (line, NULL, 10);
-  g_assert_cmpuint (f->port, >, 0);
+  f->server = yp_server_test_start (f->server_db, port, &f->port);
 }
 
 static void
@@ -115,48 +63,7 @@ kill_server (Fixture *f)
   g_clear_object (&f->server);
 }
 
-/* ---- waiting for async results (bounded) ----------------------------------------------- */
-
-typedef struct
-{
-  gboolean      done;
-  GAsyncResult *result;
-} Wait;
-
-static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Wait *w = data;
-
-  w->result = g_object_ref (result);
-  w->done = TRUE;
-}
-
-static void
-wait_for (Wait *w)
-{
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  while (!w->done && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (w->done);
-}
-
-static gboolean
-sync_engine (YpSyncEngine  *engine,
-             GError       **error)
-{
-  Wait w = { 0 };
-  gboolean ok;
-
-  yp_sync_engine_sync_async (engine, NULL, wait_cb, &w);
-  wait_for (&w);
-  ok = yp_sync_engine_sync_finish (engine, w.result, error);
-  g_object_unref (w.result);
-  return ok;
-}
+#define sync_engine yp_server_test_sync
 
 static void
 sync_ok (YpSyncEngine *engine)
@@ -172,14 +79,10 @@ sign_in (Fixture      *f,
          YpSyncEngine *engine,
          const char   *username)
 {
-  Wait w = { 0 };
   g_autoptr(GError) error = NULL;
 
-  yp_sync_engine_sign_in_async (engine, f->url, username, PASSWORD, NULL, wait_cb, &w);
-  wait_for (&w);
-  g_assert_true (yp_sync_engine_sign_in_finish (engine, w.result, &error));
+  g_assert_true (yp_server_test_sign_in (engine, f->url, username, PASSWORD, &error));
   g_assert_no_error (error);
-  g_object_unref (w.result);
   g_assert_true (yp_sync_engine_is_signed_in (engine));
   /* The first sync starts by itself; wait for a complete one. */
   sync_ok (engine);
@@ -850,12 +753,12 @@ static void
 test_sign_out (Fixture       *f,
                gconstpointer  data)
 {
-  Wait w = { 0 };
+  YpTestWait w = { 0 };
   g_autoptr(GError) error = NULL;
   g_autofree char *token = NULL;
 
-  yp_sync_engine_sign_out_async (f->ea, NULL, wait_cb, &w);
-  wait_for (&w);
+  yp_sync_engine_sign_out_async (f->ea, NULL, yp_test_wait_cb, &w);
+  yp_test_wait (&w);
   g_assert_true (yp_sync_engine_sign_out_finish (f->ea, w.result, &error));
   g_assert_no_error (error);
   g_object_unref (w.result);
@@ -877,8 +780,7 @@ main (int    argc,
   g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   g_test_init (&argc, &argv, NULL);
 
-  server_bin = g_getenv ("YP_SERVER");
-  if (server_bin == NULL)
+  if (g_getenv ("YP_SERVER") == NULL)
     {
       g_test_skip ("YP_SERVER is not set");
       return 77;

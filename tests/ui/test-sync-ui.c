@@ -9,10 +9,10 @@
 #include <glib/gi18n.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "yp-conflicts-dialog.h"
 #include "yp-credentials.h"
+#include "yp-server-test-util.h"
 #include "yp-sign-in-dialog.h"
 #include "yp-sync-engine.h"
 #include "yp-test-util.h"
@@ -35,64 +35,17 @@ typedef struct
 
 static const char *server_bin;
 
-/* ---- the server (the minimum of tests/integration/test-sync.c) ---------------------------- */
+/* ---- the server (tests/integration/yp-server-test-util.c) --------------------------------- */
 
-static void
-run_admin (Fixture    *f,
-           const char *stdin_text,
-           ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  va_list ap;
-  const char *arg;
-
-  g_ptr_array_add (argv, (gpointer) server_bin);
-  g_ptr_array_add (argv, (gpointer) "--database");
-  g_ptr_array_add (argv, f->server_db);
-  va_start (ap, stdin_text);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  proc = g_subprocess_newv ((const char * const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
-                            &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, stdin_text, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
-}
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
+#define run_admin(f, stdin_text, ...) \
+  g_free (yp_server_test_admin ((f)->server_db, stdin_text, __VA_ARGS__))
 
 static void
 start_server (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autofree char *line = NULL;
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   guint port;
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  f->server = g_subprocess_launcher_spawn (launcher, &error, server_bin, "--database",
-                                           f->server_db, "--listen", "127.0.0.1", "--port",
-                                           "0", "serve", NULL);
-  g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
-  line = g_data_input_stream_read_line (in, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  port = (guint) g_ascii_strtoull (line, NULL, 10);
-  g_assert_cmpuint (port, >, 0);
+  f->server = yp_server_test_start (f->server_db, 0, &port);
   f->url = g_strdup_printf ("http://127.0.0.1:%u", port);
 }
 
