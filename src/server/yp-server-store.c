@@ -901,37 +901,28 @@ token_hash (const char *token)
 }
 
 char *
-yp_server_store_sign_in (YpServerStore  *self,
-                         const char     *username,
-                         const char     *password,
-                         gint64          lifetime_seconds,
-                         char          **out_account_id,
-                         char          **out_expires_at,
-                         GError        **error)
+yp_server_store_dup_password_hash (YpServerStore  *self,
+                                   const char     *username,
+                                   char          **out_account_id)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(sqlite3_stmt) insert = NULL;
   g_autofree char *account_id = NULL;
-  g_autofree char *stored = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *hash = NULL;
-  g_autofree char *now = yp_now_iso8601 ();
-  g_autoptr(GDateTime) expires = NULL;
-  guint8 raw[32];
-  gboolean disabled = TRUE;
-  gboolean ok;
+  char *stored = NULL;
 
   g_return_val_if_fail (YP_IS_SERVER_STORE (self), NULL);
 
-  if ((stmt = prepare (self, "SELECT id, password_hash, disabled FROM accounts"
-                             " WHERE username = ?", error)) == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, username, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  stmt = prepare (self, "SELECT id, password_hash, disabled FROM accounts WHERE username = ?",
+                  NULL);
+  if (stmt != NULL)
     {
-      account_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      stored = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      disabled = sqlite3_column_int (stmt, 2) != 0;
+      sqlite3_bind_text (stmt, 1, username, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          stored = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+          /* A disabled account is verified like any other and then refused. */
+          if (sqlite3_column_int (stmt, 2) == 0)
+            account_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+        }
     }
   if (stored == NULL)
     {
@@ -939,15 +930,36 @@ yp_server_store_sign_in (YpServerStore  *self,
         self->dummy_hash = hash_password ("not a password of anyone", NULL);
       stored = g_strdup (self->dummy_hash);
     }
-  ok = stored != NULL &&
-       crypto_pwhash_str_verify (stored, password, strlen (password)) == 0 &&
-       account_id != NULL && !disabled;
-  if (!ok)
-    {
-      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INVALID_CREDENTIALS,
-                   "The user name or the password is wrong.");
-      return NULL;
-    }
+  if (out_account_id)
+    *out_account_id = g_steal_pointer (&account_id);
+  return stored;
+}
+
+gboolean
+yp_server_verify_password (const char *stored_hash,
+                           const char *password)
+{
+  return stored_hash != NULL && password != NULL &&
+         crypto_pwhash_str_verify (stored_hash, password, strlen (password)) == 0;
+}
+
+char *
+yp_server_store_open_session (YpServerStore  *self,
+                              const char     *account_id,
+                              gint64          lifetime_seconds,
+                              char          **out_expires_at,
+                              GError        **error)
+{
+  g_autoptr(sqlite3_stmt) insert = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *now = yp_now_iso8601 ();
+  g_autoptr(GDateTime) expires = NULL;
+  guint8 raw[32];
+  gboolean ok;
+
+  g_return_val_if_fail (YP_IS_SERVER_STORE (self), NULL);
+  g_return_val_if_fail (account_id != NULL, NULL);
 
   randombytes_buf (raw, sizeof raw);
   token = g_malloc (sizeof raw * 2 + 1);
@@ -961,8 +973,24 @@ yp_server_store_sign_in (YpServerStore  *self,
 
   if (!begin (self, error))
     return NULL;
-  ok = (insert = prepare (self, "INSERT INTO sessions (token_hash, account_id, created_at,"
-                                " expires_at) VALUES (?, ?, ?, ?)", error)) != NULL;
+  /* The account may have been disabled while its password was being verified. */
+  {
+    g_autoptr(sqlite3_stmt) check = prepare (self, "SELECT 1 FROM accounts WHERE id = ?"
+                                                   " AND disabled = 0", error);
+    ok = check != NULL;
+    if (ok)
+      {
+        sqlite3_bind_text (check, 1, account_id, -1, SQLITE_STATIC);
+        if (sqlite3_step (check) != SQLITE_ROW)
+          {
+            g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INVALID_CREDENTIALS,
+                         "The user name or the password is wrong.");
+            ok = FALSE;
+          }
+      }
+  }
+  ok = ok && (insert = prepare (self, "INSERT INTO sessions (token_hash, account_id, created_at,"
+                                      " expires_at) VALUES (?, ?, ?, ?)", error)) != NULL;
   if (ok)
     {
       sqlite3_bind_text (insert, 1, hash, -1, SQLITE_STATIC);
@@ -987,8 +1015,6 @@ yp_server_store_sign_in (YpServerStore  *self,
   if (!end (self, ok, error))
     return NULL;
 
-  if (out_account_id)
-    *out_account_id = g_steal_pointer (&account_id);
   if (out_expires_at)
     *out_expires_at = g_date_time_format (expires, "%Y-%m-%dT%H:%M:%SZ");
   return g_steal_pointer (&token);

@@ -79,12 +79,20 @@ gboolean       yp_server_store_disable_user   (YpServerStore  *self,
                                                const char     *username,
                                                GError        **error);
 
-/* Sessions. Returns the token (64 hex digits, 256 random bits); only its hash is stored. */
-char          *yp_server_store_sign_in        (YpServerStore  *self,
-                                               const char     *username,
-                                               const char     *password,
+/* Sessions, in three steps so that the slow part runs off the main loop:
+ * the stored argon2id hash for @username (a dummy hash for an unknown name, so that a wrong
+ * name costs the same time) and in @out_account_id the account, NULL when it is unknown or
+ * disabled; the verification, which touches no database and may run in any thread; and the
+ * session, whose token (64 hex digits, 256 random bits) is returned and only its hash stored.
+ * The session is refused if the account was disabled in the meantime. */
+char          *yp_server_store_dup_password_hash (YpServerStore  *self,
+                                                  const char     *username,
+                                                  char          **out_account_id);
+gboolean       yp_server_verify_password      (const char     *stored_hash,
+                                               const char     *password);
+char          *yp_server_store_open_session   (YpServerStore  *self,
+                                               const char     *account_id,
                                                gint64          lifetime_seconds,
-                                               char          **out_account_id,
                                                char          **out_expires_at,
                                                GError        **error);
 /* The account id of a valid, unexpired session, or NULL. @out_is_admin may be NULL. */

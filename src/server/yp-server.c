@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "yp-server.h"
@@ -335,21 +336,120 @@ record_failure (YpServer   *self,
   f->count++;
 }
 
+/* Takes back one attempt charged to @key (a sign-in that succeeded). */
+static void
+forgive_attempt (YpServer   *self,
+                 const char *key)
+{
+  Failures *f = failures_current (self, key);
+
+  if (f != NULL && f->count > 0)
+    f->count--;
+}
+
+/* A sign-in whose password is being verified in a worker thread. */
+typedef struct
+{
+  YpServer          *self;
+  SoupServer        *soup;
+  SoupServerMessage *msg;
+  char              *username;
+  char              *password;
+  char              *stored_hash;
+  char              *account_id;
+  char              *user_key;
+  char              *ip_key;
+} SignIn;
+
+static void
+sign_in_free (SignIn *s)
+{
+  g_object_unref (s->self);
+  g_object_unref (s->soup);
+  g_object_unref (s->msg);
+  g_free (s->username);
+  if (s->password)
+    sodium_memzero (s->password, strlen (s->password));
+  g_free (s->password);
+  g_free (s->stored_hash);
+  g_free (s->account_id);
+  g_free (s->user_key);
+  g_free (s->ip_key);
+  g_free (s);
+}
+
+/* Argon2id takes tens of milliseconds and 64 MiB on purpose; in a worker it holds up no one
+ * else's sync. It reads only the copies in @data. */
+static void
+verify_in_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      data,
+                  GCancellable *cancellable)
+{
+  SignIn *s = data;
+
+  g_task_return_boolean (task, yp_server_verify_password (s->stored_hash, s->password));
+}
+
+static void
+sign_in_verified (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  SignIn *s = g_task_get_task_data (G_TASK (result));
+  YpServer *self = s->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *expires_at = NULL;
+  g_autofree char *token = NULL;
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), NULL);
+
+  if (ok && s->account_id != NULL && self->store != NULL)
+    token = yp_server_store_open_session (self->store, s->account_id,
+                                          self->limits.token_lifetime, &expires_at, &error);
+  else
+    g_set_error (&error, YP_SERVER_ERROR, YP_SERVER_ERROR_INVALID_CREDENTIALS,
+                 "The user name or the password is wrong.");
+
+  if (token == NULL)
+    {
+      /* The attempt stays charged to the name and the address. */
+      if (g_error_matches (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INVALID_CREDENTIALS) &&
+          self->store != NULL)
+        yp_server_store_audit (self->store, NULL, "sign_in_failed", "account", NULL, NULL,
+                               s->username);
+      respond_gerror (s->msg, error);
+    }
+  else
+    {
+      g_hash_table_remove (self->failures, s->user_key);
+      forgive_attempt (self, s->ip_key);
+      reply = json_object_new ();
+      json_object_set_string_member (reply, "token", token);
+      json_object_set_string_member (reply, "token_type", "Bearer");
+      json_object_set_string_member (reply, "expires_at", expires_at);
+      json_object_set_string_member (reply, "account_id", s->account_id);
+      json_object_set_string_member (reply, "epoch", yp_server_store_get_epoch (self->store));
+      node = json_node_init_object (json_node_alloc (), reply);
+      respond_json (s->msg, 200, node);
+    }
+  log_request (s->msg, token != NULL ? s->account_id : NULL, NULL);
+  soup_server_unpause_message (s->soup, s->msg);
+}
+
+/* Answers at once unless the password is to be verified; then the message is paused, *paused
+ * is set, and sign_in_verified() answers and logs it. */
 static void
 handle_session_post (YpServer          *self,
                      SoupServerMessage *msg,
-                     char             **out_account)
+                     gboolean          *paused)
 {
   static const char * const keys[] = { "username", "password", NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) body = read_json_body (self, msg, &error);
-  g_autoptr(JsonObject) reply = NULL;
-  g_autoptr(JsonNode) node = NULL;
   g_autofree char *user_key = NULL;
   g_autofree char *ip_key = NULL;
-  g_autofree char *account_id = NULL;
-  g_autofree char *expires_at = NULL;
-  g_autofree char *token = NULL;
   JsonObject *object;
   JsonNode *username, *password;
   gint64 wait;
@@ -395,31 +495,29 @@ handle_session_post (YpServer          *self,
                             "Too many failed sign-ins; try again later.");
     }
 
-  token = yp_server_store_sign_in (self->store, json_node_get_string (username),
-                                   json_node_get_string (password),
-                                   self->limits.token_lifetime, &account_id, &expires_at, &error);
-  if (token == NULL)
-    {
-      if (g_error_matches (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INVALID_CREDENTIALS))
-        {
-          record_failure (self, user_key);
-          record_failure (self, ip_key);
-          yp_server_store_audit (self->store, NULL, "sign_in_failed", "account", NULL, NULL,
-                                 json_node_get_string (username));
-        }
-      return respond_gerror (msg, error);
-    }
-  g_hash_table_remove (self->failures, user_key);
+  /* The attempt is charged before it is verified, so that attempts sent in parallel cannot
+   * get past the limit; a successful one is taken back. */
+  record_failure (self, user_key);
+  record_failure (self, ip_key);
+  {
+    SignIn *s = g_new0 (SignIn, 1);
+    g_autoptr(GTask) task = g_task_new (NULL, NULL, sign_in_verified, NULL);
 
-  reply = json_object_new ();
-  json_object_set_string_member (reply, "token", token);
-  json_object_set_string_member (reply, "token_type", "Bearer");
-  json_object_set_string_member (reply, "expires_at", expires_at);
-  json_object_set_string_member (reply, "account_id", account_id);
-  json_object_set_string_member (reply, "epoch", yp_server_store_get_epoch (self->store));
-  node = json_node_init_object (json_node_alloc (), reply);
-  respond_json (msg, 200, node);
-  *out_account = g_steal_pointer (&account_id);
+    s->self = g_object_ref (self);
+    s->soup = g_object_ref (self->soup);
+    s->msg = g_object_ref (msg);
+    s->username = g_strdup (json_node_get_string (username));
+    s->password = g_strdup (json_node_get_string (password));
+    s->stored_hash = yp_server_store_dup_password_hash (self->store, s->username,
+                                                        &s->account_id);
+    s->user_key = g_steal_pointer (&user_key);
+    s->ip_key = g_steal_pointer (&ip_key);
+    g_task_set_source_tag (task, handle_session_post);
+    g_task_set_task_data (task, s, (GDestroyNotify) sign_in_free);
+    soup_server_pause_message (self->soup, msg);
+    g_task_run_in_thread (task, verify_in_thread);
+    *paused = TRUE;
+  }
 }
 
 static void
@@ -562,11 +660,12 @@ handler (SoupServer        *server,
   YpServer *self = user_data;
   const char *method = soup_server_message_get_method (msg);
   g_autofree char *account = NULL;
+  gboolean paused = FALSE;
 
   if (g_str_equal (path, "/api/v1/session"))
     {
       if (g_str_equal (method, "POST"))
-        handle_session_post (self, msg, &account);
+        handle_session_post (self, msg, &paused);
       else if (g_str_equal (method, "DELETE"))
         handle_session_delete (self, msg, &account);
       else
@@ -585,7 +684,8 @@ handler (SoupServer        *server,
     handle_blob (self, msg, path + strlen ("/api/v1/blobs/"), &account);
   else
     respond_error (msg, YP_SERVER_ERROR_NOT_FOUND, "There is no such address.");
-  log_request (msg, account, NULL);
+  if (!paused)
+    log_request (msg, account, NULL);
 }
 
 /* ---- set-up -------------------------------------------------------------------------------- */

@@ -460,6 +460,138 @@ test_session (void)
   }
 }
 
+/* ---- sign-ins run beside other requests -------------------------------------------------- */
+
+typedef struct
+{
+  guint  pending;
+  guint  order;       /* how many replies arrived before this one */
+  GArray *statuses;   /* sign-in statuses in arrival order */
+  guint  sync_order;
+  guint  sync_status;
+} Race;
+
+static void
+race_sign_in_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Race *race = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              NULL);
+  guint status = soup_message_get_status (msg);
+
+  g_array_append_val (race->statuses, status);
+  race->order++;
+  race->pending--;
+}
+
+static void
+race_sync_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Race *race = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              NULL);
+
+  race->sync_status = soup_message_get_status (msg);
+  race->sync_order = race->order++;
+  race->pending--;
+}
+
+static SoupMessage *
+sign_in_message (const char *username,
+                 const char *password)
+{
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u/api/v1/session", port);
+  g_autofree char *json = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}",
+                                           username, password);
+  g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
+  SoupMessage *msg = soup_message_new ("POST", uri);
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  return msg;
+}
+
+/* Argon2id is slow on purpose (tens of milliseconds, 64 MiB). Sign-ins verify passwords in
+ * worker threads, so a colleague's sync is answered while several people sign in; and
+ * attempts sent all at once still stop at the limit. */
+static void
+test_sign_in_in_parallel (void)
+{
+  g_autoptr(SoupSession) parallel = soup_session_new_with_options ("timeout", 30,
+                                                                   "max-conns-per-host", 16,
+                                                                   NULL);
+  g_autofree char *token = sign_in ("carol");
+  g_autofree char *cursor = NULL;
+  g_autoptr(GArray) statuses = g_array_new (FALSE, FALSE, sizeof (guint));
+  Race race = { 0, 0, statuses, 0, 0 };
+  guint n_401 = 0, n_429 = 0;
+
+  g_clear_pointer (&cursor, g_free);
+  json_object_unref (sync_ok (token, &cursor, NULL));
+
+  /* Four sign-ins, then a sync with nothing new: the sync is answered first. */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(SoupMessage) msg = sign_in_message ("alice", PASSWORD);
+
+      race.pending++;
+      soup_session_send_and_read_async (parallel, msg, G_PRIORITY_DEFAULT, NULL,
+                                        race_sign_in_done, &race);
+    }
+  {
+    g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u/api/v1/sync", port);
+    g_autofree char *value = g_strdup_printf ("Bearer %s", token);
+    g_autofree char *json = g_strdup_printf ("{\"cursor\":\"%s\",\"mutations\":[]}", cursor);
+    g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", uri);
+
+    /* Sent a moment later, so that the sign-ins are surely in the server first. */
+    while (g_main_context_iteration (NULL, FALSE));
+    g_usleep (5000);
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                  value);
+    soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    race.pending++;
+    soup_session_send_and_read_async (parallel, msg, G_PRIORITY_DEFAULT, NULL,
+                                      race_sync_done, &race);
+  }
+  while (race.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (race.sync_status, ==, 200);
+  g_assert_cmpuint (statuses->len, ==, 4);
+  for (guint i = 0; i < statuses->len; i++)
+    g_assert_cmpuint (g_array_index (statuses, guint, i), ==, 200);
+  g_assert_cmpuint (race.sync_order, ==, 0);
+
+  /* Eight wrong passwords for one name at once: five are verified, three refused at once. */
+  g_array_set_size (statuses, 0);
+  race.order = 0;
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autoptr(SoupMessage) msg = sign_in_message ("mallory", "arvaus-arvaus");
+
+      race.pending++;
+      soup_session_send_and_read_async (parallel, msg, G_PRIORITY_DEFAULT, NULL,
+                                        race_sign_in_done, &race);
+    }
+  while (race.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      guint status = g_array_index (statuses, guint, i);
+
+      n_401 += status == 401;
+      n_429 += status == 429;
+    }
+  g_assert_cmpuint (n_401, ==, 5);
+  g_assert_cmpuint (n_429, ==, 3);
+}
+
 static void
 test_idempotent (void)
 {
@@ -1067,6 +1199,7 @@ main (int    argc,
   start_server ();
 
   g_test_add_func ("/server/session", test_session);
+  g_test_add_func ("/server/sign-in-in-parallel", test_sign_in_in_parallel);
   g_test_add_func ("/server/sync/idempotent", test_idempotent);
   g_test_add_func ("/server/sync/conflict", test_conflict);
   g_test_add_func ("/server/policy/seed-000", test_seed_000);
