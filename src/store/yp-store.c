@@ -3125,10 +3125,11 @@ yp_store_list_follow_ups_due (YpStore     *self,
  * SQLITE_DBCONFIG_DEFENSIVE on and trusted_schema off, so nothing in its schema can run a
  * function with side effects; quick_check; its schema may hold nothing but plain tables of
  * the expected names (no views, triggers, virtual tables or generated columns) and their
- * automatic indexes; every expected column must be there; and every row must pass the
- * validation the schema description implies (types, required fields, enum values, lengths,
- * UUID and date formats), checked in SQL over whole tables. One bad row refuses the whole
- * file; the sync engine then falls back to paged pulls. */
+ * automatic indexes; every expected column must be there; and every row must pass
+ * yp_record_validate, the app's one validation (types, required fields, enum values, lengths,
+ * UUID and date formats), through the SQL function yp_snapshot_row_valid over whole tables,
+ * with a column's storage type matching the field's. One bad row refuses the whole file; the
+ * sync engine then falls back to paged pulls. */
 
 #define SNAPSHOT_SCHEMA "snap"
 
@@ -3153,133 +3154,112 @@ snapshot_refuse (GError     **error,
   return FALSE;
 }
 
-static void
-utf8_valid_func (sqlite3_context *ctx,
-                 int              argc,
-                 sqlite3_value  **argv)
+/* The row check of one table: yp_record_validate itself (the one validation of the app, the
+ * server and the pull) on a record refilled for every row, plus what a row from the server
+ * must also be (rev ≥ 1, client rows with a client, a client its own client). */
+typedef struct
 {
-  const char *text = (const char *) sqlite3_value_text (argv[0]);
-  int n = sqlite3_value_bytes (argv[0]);
+  const YpEntity *entity;
+  YpRecord       *record;
+  int             rev, client_id, id;  /* field indexes (-1: none) */
+  char           *problem;             /* why the first refused row was refused */
+} RowCheck;
 
-  sqlite3_result_int (ctx, text != NULL && g_utf8_validate_len (text, (gsize) n, NULL));
+static gboolean
+row_check_refuse (RowCheck   *check,
+                  const char *problem)
+{
+  if (check->problem == NULL)
+    check->problem = g_strdup (problem);
+  return FALSE;
 }
 
-/* yp_uuid_is_valid as SQL: a GLOB of 32 character classes costs ten times as much. */
-static void
-uuid_valid_func (sqlite3_context *ctx,
-                 int              argc,
-                 sqlite3_value  **argv)
+static gboolean
+row_check_wrong_type (RowCheck      *check,
+                      const YpField *f)
 {
-  const char *text = (const char *) sqlite3_value_text (argv[0]);
+  g_autofree char *problem = g_strdup_printf ("%s is not of type %s", f->name,
+                                              yp_field_type_name (f->type));
 
-  sqlite3_result_int (ctx, sqlite3_value_bytes (argv[0]) == 36 && yp_uuid_is_valid (text));
+  return row_check_refuse (check, problem);
 }
 
-#define DIGIT "[0-9]"
-#define BLANK(c) "trim(" c ", char(32, 9, 10, 11, 12, 13)) = ''"
-
-/* A condition that holds for a valid value of @f (column @c): the SQL form of
- * yp_record_validate (yp-record.c); keep the two in step. */
-static void
-append_field_check (GString       *sql,
-                    const YpField *f)
+/* yp_snapshot_row_valid (<the entity's synced columns in schema order>) */
+static gboolean
+row_check_values (RowCheck       *check,
+                  int             argc,
+                  sqlite3_value **argv)
 {
-  const char *c = f->name;
-  gboolean required = (f->flags & YP_FIELD_FLAG_REQUIRED) != 0;
-  g_autoptr(GString) ok = g_string_new (NULL);
+  const YpEntity *e = check->entity;
+  g_autoptr(GError) error = NULL;
+  const char *id = NULL, *client_id = NULL;
+  gint64 rev = 0;
+  int k = 0;
 
-  if (f->type == YP_FIELD_INT || f->type == YP_FIELD_BOOL)
+  for (guint i = 0; i < e->n_fields; i++)
     {
-      g_string_append_printf (ok, "typeof (%s) = 'integer'", c);
-      if (f->type == YP_FIELD_BOOL)
-        g_string_append_printf (ok, " AND %s IN (0, 1)", c);
-      else if (f->min < f->max)
-        g_string_append_printf (ok, " AND %s BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT,
-                                c, f->min, f->max);
-      if (required)
-        g_string_append_printf (sql, "(%s)", ok->str);
-      else
-        g_string_append_printf (sql, "(%s IS NULL OR (%s))", c, ok->str);
-      return;
-    }
+      const YpField *f = &e->fields[i];
+      sqlite3_value *v;
 
-  switch (f->type)
-    {
-    case YP_FIELD_TEXT:
-      g_string_append_printf (ok, "yp_utf8_valid (%s)", c);
-      if (f->max_length > 0)
-        g_string_append_printf (ok, " AND length (%s) <= %u", c, f->max_length);
-      if (g_str_equal (c, "phone"))
-        g_string_append_printf (ok, " AND NOT %s GLOB '*[^-0-9+() ]*' AND length (replace ("
-                                "replace (replace (replace (replace (%s, '+', ''), '-', ''),"
-                                " ' ', ''), '(', ''), ')', '')) >= 5", c, c);
-      if (g_str_equal (c, "email"))
-        g_string_append_printf (ok, " AND instr (%s, '@') > 0", c);
-      if (g_str_equal (c, "sha256"))
-        g_string_append_printf (ok, " AND length (%s) = 64 AND NOT %s GLOB '*[^0-9a-f]*'", c, c);
-      break;
-    case YP_FIELD_DATE:
-      /* date() hands back 02-30 as it is; a modifier makes it go through the calendar, and
-       * what comes out is always YYYY-MM-DD (or "-YYYY…", which the comparison refuses). */
-      g_string_append_printf (ok, "date (%s, '+0 days') = %s AND %s >= '0001-01-01'", c, c, c);
-      if (g_str_equal (c, "birth_date"))
-        g_string_append_printf (ok, " AND %s >= '1880-01-01'"
-                                " AND %s <= date ('now', 'localtime')", c, c);
-      break;
-    case YP_FIELD_DATETIME:
-      /* julianday() parses the date and time (and the zone); like GLib it wants the T, a
-       * zone and at least YYYY-MM-DDTHH:MM:SSZ. (It rolls 02-30 over where GLib refuses it.) */
-      g_string_append_printf (ok, "length (%s) >= 20 AND substr (%s, 11, 1) = 'T'"
-                              " AND julianday (%s) IS NOT NULL"
-                              " AND (substr (%s, -1) = 'Z' OR %s GLOB '*[+-]" DIGIT DIGIT ":"
-                              DIGIT DIGIT "')", c, c, c, c, c);
-      break;
-    case YP_FIELD_ENUM:
-      g_string_append_printf (ok, "%s IN (", c);
-      for (guint i = 0; f->enum_values[i]; i++)
-        g_string_append_printf (ok, "%s'%s'", i ? ", " : "", f->enum_values[i]);
-      g_string_append (ok, ")");
-      break;
-    case YP_FIELD_UUID:
-      g_string_append_printf (ok, "yp_uuid_valid (%s)", c);
-      break;
-    case YP_FIELD_INT:
-    case YP_FIELD_BOOL:
-    default:
-      g_assert_not_reached ();
-    }
+      if (f->flags & YP_FIELD_FLAG_LOCAL)
+        continue;
+      if (k >= argc)
+        return row_check_refuse (check, "a column is missing");
+      v = argv[k++];
+      switch (sqlite3_value_type (v))
+        {
+        case SQLITE_NULL:
+          yp_record_set_null_at (check->record, i);
+          break;
+        case SQLITE_INTEGER:
+          /* A number only where the schema has one (no affinity helps a crafted file). */
+          if (f->type != YP_FIELD_INT && f->type != YP_FIELD_BOOL)
+            return row_check_wrong_type (check, f);
+          yp_record_set_int_at (check->record, i, sqlite3_value_int64 (v));
+          if ((int) i == check->rev)
+            rev = sqlite3_value_int64 (v);
+          break;
+        case SQLITE_TEXT:
+          {
+            const char *text = (const char *) sqlite3_value_text (v);
+            int n = sqlite3_value_bytes (v);
 
-  /* As in yp_record_validate: blank is "not set" (required fields refuse it), and only a
-   * value that is set must have the right form. The common case comes first (SQLite stops
-   * at the first true OR and the first false AND): the checks cost most of an import. A
-   * text column holds text (or a blob, read as its bytes), never a number, so the form
-   * checks stand for the type; the formats other than free text are never blank. */
-  if (required && f->type == YP_FIELD_TEXT)
-    g_string_append_printf (sql, "(%s AND NOT " BLANK ("%s") ")", ok->str, c);
-  else if (required)
-    g_string_append_printf (sql, "(%s)", ok->str);
-  else
-    g_string_append_printf (sql, "(%s IS NULL OR (%s) OR " BLANK ("%s") ")", c, ok->str, c);
+            /* Text only where the schema has text, and all of it (no NUL inside). */
+            if (f->type == YP_FIELD_INT || f->type == YP_FIELD_BOOL || text == NULL
+                || memchr (text, '\0', (size_t) n) != NULL)
+              return row_check_wrong_type (check, f);
+            yp_record_set_string_at (check->record, i, text, (gsize) n);
+            if ((int) i == check->id)
+              id = text;
+            else if ((int) i == check->client_id)
+              client_id = text;
+          }
+          break;
+        default:  /* a real or a blob: nothing the schema has */
+          return row_check_wrong_type (check, f);
+        }
+    }
+  if (k != argc)
+    return row_check_refuse (check, "too many columns");
+  if (rev < 1)
+    return row_check_refuse (check, "not from the server (rev < 1)");
+  if (e->client_scoped && client_id == NULL)
+    return row_check_refuse (check, "no client_id");
+  if (g_str_equal (e->name, "client") && g_strcmp0 (client_id, id) != 0)
+    return row_check_refuse (check, "a client that is not its own client_id");
+  if (!yp_record_validate (check->record, &error))
+    return row_check_refuse (check, error->message);
+  return TRUE;
 }
 
-/* The whole-row condition: every synced field valid, rows from the server (rev > 0), client
- * rows belonging to a client (a client to itself). */
-static char *
-row_check_sql (const YpEntity *entity)
+static void
+row_valid_func (sqlite3_context *ctx,
+                int              argc,
+                sqlite3_value  **argv)
 {
-  GString *sql = g_string_new ("rev >= 1");
+  RowCheck *check = sqlite3_user_data (ctx);
 
-  if (entity->client_scoped)
-    g_string_append (sql, " AND client_id IS NOT NULL");
-  if (g_str_equal (entity->name, "client"))
-    g_string_append (sql, " AND client_id = id");
-  for (guint i = 0; i < entity->n_fields; i++)
-    if (!(entity->fields[i].flags & YP_FIELD_FLAG_LOCAL))
-      {
-        g_string_append (sql, " AND ");
-        append_field_check (sql, &entity->fields[i]);
-      }
-  return g_string_free (sql, FALSE);
+  sqlite3_result_int (ctx, check->record != NULL && row_check_values (check, argc, argv));
 }
 
 /* The non-local columns, comma-separated, each with @prefix. */
@@ -3384,7 +3364,6 @@ snapshot_check_locked (YpStore  *self,
       const YpEntity *e = entities[i];
       g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                              NULL);
-      g_autofree char *check = NULL;
       g_autofree char *sql = NULL;
 
       if (e->since > self->version)
@@ -3407,22 +3386,38 @@ snapshot_check_locked (YpStore  *self,
             && !g_hash_table_contains (columns, e->fields[f].name))
           return snapshot_refuse (error, "%s has no column %s", e->table, e->fields[f].name);
 
-      /* Every row valid (a NULL from any part counts as invalid). */
-      check = row_check_sql (e);
-      sql = g_strdup_printf ("SELECT quote (id) FROM " SNAPSHOT_SCHEMA ".%s"
-                             " WHERE coalesce ((%s), 0) = 0 LIMIT 1", e->table, check);
-      if ((stmt = prepare (db, sql, error)) == NULL)
-        return FALSE;
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        {
-          g_autofree char *id = g_strndup ((const char *) sqlite3_column_text (stmt, 0), 80);
+      /* Every row valid, by yp_record_validate (one function over the whole table). */
+      {
+        g_autofree char *cols = synced_columns (e, "");
+        RowCheck rc_check = { e, yp_record_new (e), yp_entity_field_index (e, "rev"),
+                              yp_entity_field_index (e, "client_id"),
+                              yp_entity_field_index (e, "id"), NULL };
 
-          return snapshot_refuse (error, "an invalid %s row (id %s)", e->name, id);
-        }
-      if (rc != SQLITE_DONE)
-        return snapshot_refuse (error, "%s: %s", e->table, sqlite3_errmsg (db));
-      g_clear_pointer (&stmt, sqlite3_finalize);
+        sql = g_strdup_printf ("SELECT quote (id) FROM " SNAPSHOT_SCHEMA ".%s"
+                               " WHERE NOT yp_snapshot_row_valid (%s) LIMIT 1", e->table, cols);
+        /* Only from top-level SQL: nothing in the file can call it. */
+        sqlite3_create_function (db, "yp_snapshot_row_valid", -1,
+                                 SQLITE_UTF8 | SQLITE_DIRECTONLY, &rc_check, row_valid_func,
+                                 NULL, NULL);
+        stmt = prepare (db, sql, error);
+        rc = stmt != NULL ? sqlite3_step (stmt) : SQLITE_ERROR;
+        if (rc == SQLITE_ROW)
+          {
+            g_autofree char *id = g_strndup ((const char *) sqlite3_column_text (stmt, 0), 80);
+
+            snapshot_refuse (error, "an invalid %s row (id %s): %s", e->name, id,
+                             rc_check.problem ? rc_check.problem : "?");
+          }
+        else if (rc != SQLITE_DONE && stmt != NULL)
+          snapshot_refuse (error, "%s: %s", e->table, sqlite3_errmsg (db));
+        g_clear_pointer (&stmt, sqlite3_finalize);
+        sqlite3_create_function (db, "yp_snapshot_row_valid", -1,
+                                 SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, NULL, NULL, NULL);
+        yp_record_unref (rc_check.record);
+        g_free (rc_check.problem);
+        if (rc != SQLITE_DONE)
+          return FALSE;
+      }
     }
   return TRUE;
 }
@@ -3639,12 +3634,6 @@ import_snapshot_locked (YpStore     *self,
     return snapshot_refuse (error, "this SQLite does not read file: URIs");
   if (!sync_tables_locked (self, error))
     return FALSE;
-  sqlite3_create_function (db, "yp_utf8_valid", 1,
-                           SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-                           utf8_valid_func, NULL, NULL);
-  sqlite3_create_function (db, "yp_uuid_valid", 1,
-                           SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-                           uuid_valid_func, NULL, NULL);
 
   sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, -1, &old_defensive);
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1, &old_trusted);
