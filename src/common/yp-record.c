@@ -459,6 +459,8 @@ validate_value (const YpEntity *entity,
 {
   /* The plain-words name (yp_field_label) is looked up and translated only for a message:
    * validation runs over every field of every row of a first sync. */
+  const char *end = NULL;
+
   if (f->flags & YP_FIELD_FLAG_LOCAL)
     return TRUE;
 
@@ -476,13 +478,15 @@ validate_value (const YpEntity *entity,
   switch (f->type)
     {
     case YP_FIELD_TEXT:
-      if (!g_utf8_validate (v->s, -1, NULL))
+      if (!g_utf8_validate (v->s, -1, &end))
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_MALFORMED,
                        _("%s is not valid text."), yp_field_label (f->name));
           return FALSE;
         }
-      if (f->max_length > 0 && g_utf8_strlen (v->s, -1) > f->max_length)
+      /* No more characters than bytes: only a long text needs counting. */
+      if (f->max_length > 0 && (gsize) (end - v->s) > f->max_length
+          && g_utf8_strlen (v->s, -1) > f->max_length)
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_TOO_LONG,
                        _("%s is too long: at most %u characters."), yp_field_label (f->name),

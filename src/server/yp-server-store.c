@@ -2685,7 +2685,7 @@ typedef struct
   const char      *account_id;
   GHashTable      *participations;  /* client_id → YpParticipation (absent: none) */
   YpRecord        *probe;           /* of the entity being copied */
-  const YpField  **probe_fields;    /* the policy's fields of that entity, in schema order */
+  const guint     *probe_fields;    /* the indexes of the policy's fields of that entity */
   guint            n_probe_fields;
 } SnapshotPolicy;
 
@@ -2707,15 +2707,22 @@ snapshot_may_see_func (sqlite3_context *ctx,
   p = client_id != NULL ? g_hash_table_lookup (sp->participations, client_id) : NULL;
   for (guint k = 0; k < sp->n_probe_fields; k++)
     {
-      const YpField *f = sp->probe_fields[k];
+      guint index = sp->probe_fields[k];
+      const YpField *f = &yp_record_get_entity (sp->probe)->fields[index];
       sqlite3_value *v = argv[2 + k];
+      const char *text;
 
-      if (sqlite3_value_type (v) == SQLITE_NULL)
-        yp_record_set_null (sp->probe, f->name);
-      else if (f->type == YP_FIELD_INT || f->type == YP_FIELD_BOOL)
-        yp_record_set_int (sp->probe, f->name, sqlite3_value_int64 (v));
+      if (f->type == YP_FIELD_INT || f->type == YP_FIELD_BOOL)
+        {
+          if (sqlite3_value_type (v) == SQLITE_NULL)
+            yp_record_set_null_at (sp->probe, index);
+          else
+            yp_record_set_int_at (sp->probe, index, sqlite3_value_int64 (v));
+        }
+      else if ((text = (const char *) sqlite3_value_text (v)) == NULL)
+        yp_record_set_null_at (sp->probe, index);
       else
-        yp_record_set_string (sp->probe, f->name, (const char *) sqlite3_value_text (v));
+        yp_record_set_string_at (sp->probe, index, text, strlen (text));
     }
   sqlite3_result_int (ctx, yp_policy_may_see (p, sp->account_id, sp->probe,
                                               sqlite3_value_int64 (argv[1])));
@@ -2762,7 +2769,7 @@ snapshot_entity (YpServerStore   *self,
   g_autofree char *cols = column_list (entity);
   g_autofree char *sql = NULL;
   g_autoptr(GString) args = g_string_new (NULL);
-  g_autoptr(GPtrArray) probe_fields = g_ptr_array_new ();
+  g_autoptr(GArray) probe_fields = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(YpRecord) probe = yp_record_new (entity);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -2779,7 +2786,7 @@ snapshot_entity (YpServerStore   *self,
 
           if (!(f->flags & YP_FIELD_FLAG_LOCAL) && g_strv_contains (policy_fields, f->name))
             {
-              g_ptr_array_add (probe_fields, (gpointer) f);
+              g_array_append_val (probe_fields, i);
               g_string_append_printf (args, ", %s", f->name);
             }
         }
@@ -2792,7 +2799,7 @@ snapshot_entity (YpServerStore   *self,
                              entity->table, cols, cols, entity->table, args->str);
     }
   sp->probe = probe;
-  sp->probe_fields = (const YpField **) probe_fields->pdata;
+  sp->probe_fields = (const guint *) probe_fields->data;
   sp->n_probe_fields = probe_fields->len;
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     rc = SQLITE_ERROR;
