@@ -3284,27 +3284,75 @@ is_expected_table (const char *name)
   return (entity != NULL && g_str_equal (entity->table, name)) || g_str_equal (name, "snapshot");
 }
 
-/* Structure and content checks; on success @out_cursor is the snapshot's cursor. */
+/* The file is whole (PRAGMA quick_check). */
 static gboolean
-snapshot_check_locked (YpStore  *self,
-                       char    **out_cursor,
-                       GError  **error)
+snapshot_check_integrity (sqlite3  *db,
+                          GError  **error)
 {
-  sqlite3 *db = self->writer.db;
-  guint n;
-  const YpEntity * const *entities = yp_schema_get_entities (&n);
   g_autoptr(sqlite3_stmt) stmt = NULL;
   const char *text;
   int rc;
 
-  /* The file is whole. */
   if ((stmt = prepare (db, "PRAGMA " SNAPSHOT_SCHEMA ".quick_check", NULL)) == NULL)
     return snapshot_refuse (error, "not a database (%s)", sqlite3_errmsg (db));
   rc = sqlite3_step (stmt);
   text = rc == SQLITE_ROW ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
   if (g_strcmp0 (text, "ok") != 0)
     return snapshot_refuse (error, "quick_check: %s", text ? text : sqlite3_errmsg (db));
+  return TRUE;
+}
+
+/* Every row of @e valid, by yp_record_validate (one function over the whole table). */
+static gboolean
+snapshot_check_rows (sqlite3         *db,
+                     const YpEntity  *e,
+                     GError         **error)
+{
+  g_autofree char *cols = synced_columns (e, "");
+  g_autofree char *sql = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  RowCheck check = { e, yp_record_new (e), yp_entity_field_index (e, "rev"),
+                     yp_entity_field_index (e, "client_id"), yp_entity_field_index (e, "id"),
+                     NULL };
+  int rc;
+
+  sql = g_strdup_printf ("SELECT quote (id) FROM " SNAPSHOT_SCHEMA ".%s"
+                         " WHERE NOT yp_snapshot_row_valid (%s) LIMIT 1", e->table, cols);
+  /* Only from top-level SQL: nothing in the file can call it. */
+  sqlite3_create_function (db, "yp_snapshot_row_valid", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                           &check, row_valid_func, NULL, NULL);
+  stmt = prepare (db, sql, error);
+  rc = stmt != NULL ? sqlite3_step (stmt) : SQLITE_ERROR;
+  if (rc == SQLITE_ROW)
+    {
+      g_autofree char *id = g_strndup ((const char *) sqlite3_column_text (stmt, 0), 80);
+
+      snapshot_refuse (error, "an invalid %s row (id %s): %s", e->name, id,
+                       check.problem ? check.problem : "?");
+    }
+  else if (rc != SQLITE_DONE && stmt != NULL)
+    snapshot_refuse (error, "%s: %s", e->table, sqlite3_errmsg (db));
   g_clear_pointer (&stmt, sqlite3_finalize);
+  sqlite3_create_function (db, "yp_snapshot_row_valid", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                           NULL, NULL, NULL, NULL);
+  yp_record_unref (check.record);
+  g_free (check.problem);
+  return rc == SQLITE_DONE;
+}
+
+/* The schema: plain tables of the expected names and columns, the one info row; on success
+ * @out_cursor is the snapshot's cursor. */
+static gboolean
+snapshot_check_schema (sqlite3  *db,
+                       guint     version,
+                       char    **out_cursor,
+                       GError  **error)
+{
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  const char *text;
+  int rc;
 
   /* Nothing but plain tables of known names and their automatic indexes. */
   stmt = prepare (db, "SELECT type, name, sql FROM " SNAPSHOT_SCHEMA ".sqlite_schema", error);
@@ -3364,9 +3412,8 @@ snapshot_check_locked (YpStore  *self,
       const YpEntity *e = entities[i];
       g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                              NULL);
-      g_autofree char *sql = NULL;
 
-      if (e->since > self->version)
+      if (e->since > version)
         continue;
       /* Every synced column, none hidden or generated. */
       stmt = prepare (db, "SELECT name, hidden FROM pragma_table_xinfo (?1, '"
@@ -3385,39 +3432,6 @@ snapshot_check_locked (YpStore  *self,
         if (!(e->fields[f].flags & YP_FIELD_FLAG_LOCAL)
             && !g_hash_table_contains (columns, e->fields[f].name))
           return snapshot_refuse (error, "%s has no column %s", e->table, e->fields[f].name);
-
-      /* Every row valid, by yp_record_validate (one function over the whole table). */
-      {
-        g_autofree char *cols = synced_columns (e, "");
-        RowCheck rc_check = { e, yp_record_new (e), yp_entity_field_index (e, "rev"),
-                              yp_entity_field_index (e, "client_id"),
-                              yp_entity_field_index (e, "id"), NULL };
-
-        sql = g_strdup_printf ("SELECT quote (id) FROM " SNAPSHOT_SCHEMA ".%s"
-                               " WHERE NOT yp_snapshot_row_valid (%s) LIMIT 1", e->table, cols);
-        /* Only from top-level SQL: nothing in the file can call it. */
-        sqlite3_create_function (db, "yp_snapshot_row_valid", -1,
-                                 SQLITE_UTF8 | SQLITE_DIRECTONLY, &rc_check, row_valid_func,
-                                 NULL, NULL);
-        stmt = prepare (db, sql, error);
-        rc = stmt != NULL ? sqlite3_step (stmt) : SQLITE_ERROR;
-        if (rc == SQLITE_ROW)
-          {
-            g_autofree char *id = g_strndup ((const char *) sqlite3_column_text (stmt, 0), 80);
-
-            snapshot_refuse (error, "an invalid %s row (id %s): %s", e->name, id,
-                             rc_check.problem ? rc_check.problem : "?");
-          }
-        else if (rc != SQLITE_DONE && stmt != NULL)
-          snapshot_refuse (error, "%s: %s", e->table, sqlite3_errmsg (db));
-        g_clear_pointer (&stmt, sqlite3_finalize);
-        sqlite3_create_function (db, "yp_snapshot_row_valid", -1,
-                                 SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, NULL, NULL, NULL);
-        yp_record_unref (rc_check.record);
-        g_free (rc_check.problem);
-        if (rc != SQLITE_DONE)
-          return FALSE;
-      }
     }
   return TRUE;
 }
@@ -3612,6 +3626,57 @@ snapshot_copy_locked (YpStore     *self,
   return TRUE;
 }
 
+/* ATTACH @uri AS snap on @db, which must already be defensive with trusted_schema off. */
+static gboolean
+snapshot_attach (sqlite3     *db,
+                 const char  *uri,
+                 GError     **error)
+{
+  g_autoptr(sqlite3_stmt) attach = prepare (db, "ATTACH ?1 AS " SNAPSHOT_SCHEMA, error);
+
+  if (attach == NULL)
+    return FALSE;
+  sqlite3_bind_text (attach, 1, uri, -1, SQLITE_STATIC);
+  if (sqlite3_step (attach) != SQLITE_DONE)
+    return snapshot_refuse (error, "cannot attach it: %s", sqlite3_errmsg (db));
+  if (sqlite3_db_readonly (db, SNAPSHOT_SCHEMA) != 1)
+    return snapshot_refuse (error, "it was not opened read-only");
+  return TRUE;
+}
+
+/* The checks that need not come before the copy run on a second read-only connection in a
+ * thread of their own while the rows are copied; the copy commits only once they passed. */
+typedef struct
+{
+  const char *uri;
+  GPtrArray  *entities;  /* the tables whose rows to validate */
+  GError     *error;
+} SnapshotCheck;
+
+static gpointer
+snapshot_check_thread (gpointer data)
+{
+  SnapshotCheck *check = data;
+  sqlite3 *db = NULL;
+  gboolean ok;
+
+  if (sqlite3_open_v2 (":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI
+                                        | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    ok = snapshot_refuse (&check->error, "cannot check it: %s",
+                          db ? sqlite3_errmsg (db) : "out of memory");
+  else
+    {
+      sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+      ok = snapshot_attach (db, check->uri, &check->error)
+           && snapshot_check_integrity (db, &check->error);
+      for (guint i = 0; ok && i < check->entities->len; i++)
+        ok = snapshot_check_rows (db, check->entities->pdata[i], &check->error);
+    }
+  sqlite3_close_v2 (db);
+  return GINT_TO_POINTER (ok);
+}
+
 static gboolean
 import_snapshot_locked (YpStore     *self,
                         const char  *path,
@@ -3619,13 +3684,16 @@ import_snapshot_locked (YpStore     *self,
                         GError     **error)
 {
   sqlite3 *db = self->writer.db;
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
   g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
   g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro", escaped);
   g_autofree char *cursor = NULL;
-  g_autoptr(sqlite3_stmt) attach = NULL;
+  g_autoptr(GPtrArray) later = g_ptr_array_new ();
+  SnapshotCheck check = { uri, later, NULL };
+  GThread *thread = NULL;
   int old_defensive = 0, old_trusted = 1;
-  gboolean ok;
-  int rc;
+  gboolean ok, checked;
 
   if (!g_path_is_absolute (path))
     return snapshot_refuse (error, "the path %s is not absolute", path);
@@ -3641,37 +3709,53 @@ import_snapshot_locked (YpStore     *self,
   /* = PRAGMA trusted_schema = OFF */
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 
-  if ((attach = prepare (db, "ATTACH ?1 AS " SNAPSHOT_SCHEMA, error)) == NULL)
-    ok = FALSE;
-  else
+  ok = snapshot_attach (db, uri, error);
+  ok = ok && snapshot_check_schema (db, self->version, &cursor, error);
+  /* The rows of a table with triggers (clients: the search index and the sort key are made
+   * from them while copying) are checked first; the file's integrity and the other tables'
+   * rows in the thread. */
+  for (guint i = 0; ok && i < n; i++)
     {
-      sqlite3_bind_text (attach, 1, uri, -1, SQLITE_STATIC);
-      rc = sqlite3_step (attach);
-      g_clear_pointer (&attach, sqlite3_finalize);
-      if (rc != SQLITE_DONE)
-        ok = snapshot_refuse (error, "cannot attach it: %s", sqlite3_errmsg (db));
+      if (entities[i]->since > self->version)
+        continue;
+      if (table_has_triggers (db, entities[i]->table))
+        ok = snapshot_check_rows (db, entities[i], error);
       else
+        g_ptr_array_add (later, (gpointer) entities[i]);
+    }
+  if (ok)
+    thread = g_thread_new ("yp-snapshot-check", snapshot_check_thread, &check);
+
+  /* One transaction: the rows and the cursor, committed only if every check passed. */
+  ok = ok && exec_sql (db, "BEGIN IMMEDIATE", error);
+  if (ok)
+    {
+      g_autoptr(GError) copy_error = NULL;
+
+      ok = snapshot_copy_locked (self, tables, &copy_error)
+           && write_state (db, "sync_cursor", cursor, &copy_error);
+      checked = GPOINTER_TO_INT (g_thread_join (g_steal_pointer (&thread)));
+      if (!checked)
         {
-          ok = sqlite3_db_readonly (db, SNAPSHOT_SCHEMA) == 1
-               || snapshot_refuse (error, "it was not opened read-only");
-          ok = ok && snapshot_check_locked (self, &cursor, error);
-          /* One transaction: the rows and the cursor. */
-          ok = ok && exec_sql (db, "BEGIN IMMEDIATE", error);
-          if (ok)
-            {
-              ok = snapshot_copy_locked (self, tables, error)
-                   && write_state (db, "sync_cursor", cursor, error);
-              if (ok)
-                ok = exec_sql (db, "COMMIT", error);
-              if (!ok)
-                {
-                  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-                  g_hash_table_remove_all (tables);
-                }
-            }
-          sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
+          /* A refused file says why, even if the copy also stumbled over it. */
+          g_propagate_error (error, g_steal_pointer (&check.error));
+          ok = FALSE;
+        }
+      else if (!ok)
+        g_propagate_error (error, g_steal_pointer (&copy_error));
+      if (ok)
+        ok = exec_sql (db, "COMMIT", error);
+      if (!ok)
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          g_hash_table_remove_all (tables);
         }
     }
+  if (thread != NULL)
+    g_thread_join (thread);
+  g_clear_error (&check.error);
+  /* Also after a refusal that came after the ATTACH itself (read-write, say). */
+  sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
 
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, old_trusted, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, old_defensive, NULL);
