@@ -3132,6 +3132,9 @@ yp_store_list_follow_ups_due (YpStore     *self,
  * sync engine then falls back to paged pulls. */
 
 #define SNAPSHOT_SCHEMA "snap"
+/* Rows of the snapshot on their way into a table with triggers: an in-memory database of the
+ * import's own, so nothing of it touches a file (and dropping it costs nothing). */
+#define STAGE_SCHEMA "yp_stage"
 
 static gboolean
 snapshot_refuse (GError     **error,
@@ -3565,19 +3568,19 @@ snapshot_copy_locked (YpStore     *self,
 
       /* A table with triggers (clients: the search index) cannot be written while
        * trusted_schema is off, since the FTS5 table they write is not marked innocuous.
-       * Its rows are first copied into a temporary table; the insert below then runs with
-       * trusted_schema on but reads nothing of the snapshot. */
+       * Its rows are first copied into a table of the import's in-memory database
+       * (STAGE_SCHEMA); the insert below then runs with trusted_schema on but reads nothing
+       * of the snapshot. */
       staged = table_has_triggers (db, e->table);
       if (staged)
         {
           g_autofree char *stage = g_strdup_printf (
-            "CREATE TEMP TABLE yp_snapshot_stage AS SELECT %s FROM " SNAPSHOT_SCHEMA ".%s",
-            cols, e->table);
+            "CREATE TABLE " STAGE_SCHEMA ".%s AS SELECT %s FROM " SNAPSHOT_SCHEMA ".%s",
+            e->table, cols, e->table);
 
-          if (!run_sql (db, "DROP TABLE IF EXISTS temp.yp_snapshot_stage", NULL, error)
-              || !run_sql (db, stage, NULL, error))
+          if (!run_sql (db, stage, NULL, error))
             return FALSE;
-          source = g_strdup ("temp.yp_snapshot_stage");
+          source = g_strdup_printf (STAGE_SCHEMA ".%s", e->table);
         }
       else
         source = g_strdup_printf (SNAPSHOT_SCHEMA ".%s", e->table);
@@ -3603,8 +3606,10 @@ snapshot_copy_locked (YpStore     *self,
       ok = run_sql (db, sql, &changes, error);
       if (staged)
         {
+          g_autofree char *drop = g_strdup_printf ("DROP TABLE " STAGE_SCHEMA ".%s", e->table);
+
           sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-          ok = run_sql (db, "DROP TABLE temp.yp_snapshot_stage", NULL, ok ? error : NULL) && ok;
+          ok = run_sql (db, drop, NULL, ok ? error : NULL) && ok;
         }
       if (!ok)
         return FALSE;
@@ -3709,7 +3714,8 @@ import_snapshot_locked (YpStore     *self,
   /* = PRAGMA trusted_schema = OFF */
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 
-  ok = snapshot_attach (db, uri, error);
+  ok = snapshot_attach (db, uri, error)
+       && exec_sql (db, "ATTACH ':memory:' AS " STAGE_SCHEMA, error);
   ok = ok && snapshot_check_schema (db, self->version, &cursor, error);
   /* The rows of a table with triggers (clients: the search index and the sort key are made
    * from them while copying) are checked first; the file's integrity and the other tables'
@@ -3756,6 +3762,7 @@ import_snapshot_locked (YpStore     *self,
   g_clear_error (&check.error);
   /* Also after a refusal that came after the ATTACH itself (read-write, say). */
   sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
+  sqlite3_exec (db, "DETACH " STAGE_SCHEMA, NULL, NULL, NULL);
 
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, old_trusted, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, old_defensive, NULL);
