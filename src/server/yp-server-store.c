@@ -2848,7 +2848,8 @@ snapshot_fill (YpServerStore  *self,
   if (sqlite3_prepare_v2 (self->db, "INSERT OR IGNORE INTO temp.yp_snapshot_clients"
                                     " SELECT client_id FROM main.participants"
                                     " WHERE professional_id = ? AND deleted = 0"
-                                    " AND client_id IS NOT NULL", -1, &stmt, NULL) != SQLITE_OK)
+                                    " AND client_id IS NOT NULL ORDER BY client_id", -1, &stmt,
+                          NULL) != SQLITE_OK)
     return set_db_error (error, self->db, "snapshot clients");
   sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
