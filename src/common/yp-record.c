@@ -15,6 +15,7 @@ typedef struct
 {
   ValueState state;
   char      *s;
+  gsize      cap;  /* bytes allocated for s when the *_at setters may reuse it, else 0 */
   gint64     i;
 } Value;
 
@@ -127,6 +128,7 @@ yp_record_copy (const YpRecord *self)
     {
       copy->values[i] = self->values[i];
       copy->values[i].s = g_strdup (self->values[i].s);
+      copy->values[i].cap = 0;
     }
   return copy;
 }
@@ -193,6 +195,7 @@ yp_record_unset (YpRecord   *self,
   if ((v = lookup (self, field, NULL)) == NULL)
     return;
   g_clear_pointer (&v->s, g_free);
+  v->cap = 0;
   v->i = 0;
   v->state = VALUE_UNSET;
 }
@@ -207,6 +210,7 @@ yp_record_set_null (YpRecord   *self,
   if ((v = lookup (self, field, NULL)) == NULL)
     return;
   g_clear_pointer (&v->s, g_free);
+  v->cap = 0;
   v->i = 0;
   v->state = VALUE_NULL;
 }
@@ -230,6 +234,7 @@ yp_record_set_string (YpRecord   *self,
     }
   g_free (v->s);
   v->s = g_strdup (value);
+  v->cap = 0;
   v->state = VALUE_SET;
 }
 
@@ -247,6 +252,56 @@ yp_record_set_int (YpRecord   *self,
   g_return_if_fail (is_int_type (f->type));
   v->i = value;
   v->state = VALUE_SET;
+}
+
+/* By field index, for filling one record row after row (the snapshot's validation): no name
+ * lookup, and a text's buffer is reused when it is large enough. */
+void
+yp_record_set_null_at (YpRecord *self,
+                       guint     index)
+{
+  Value *v;
+
+  g_return_if_fail (self != NULL && index < self->entity->n_fields);
+  v = &self->values[index];
+  v->state = VALUE_NULL;
+  v->i = 0;
+  if (v->s != NULL)
+    v->s[0] = '\0';
+}
+
+void
+yp_record_set_string_at (YpRecord   *self,
+                         guint       index,
+                         const char *value,
+                         gsize       length)
+{
+  Value *v;
+
+  g_return_if_fail (self != NULL && index < self->entity->n_fields);
+  g_return_if_fail (!is_int_type (self->entity->fields[index].type));
+  g_return_if_fail (value != NULL);
+  v = &self->values[index];
+  if (v->s == NULL || v->cap < length + 1)
+    {
+      g_free (v->s);
+      v->cap = MAX (length + 1, 64);
+      v->s = g_malloc (v->cap);
+    }
+  memcpy (v->s, value, length);
+  v->s[length] = '\0';
+  v->state = VALUE_SET;
+}
+
+void
+yp_record_set_int_at (YpRecord *self,
+                      guint     index,
+                      gint64    value)
+{
+  g_return_if_fail (self != NULL && index < self->entity->n_fields);
+  g_return_if_fail (is_int_type (self->entity->fields[index].type));
+  self->values[index].i = value;
+  self->values[index].state = VALUE_SET;
 }
 
 const char *
@@ -402,7 +457,9 @@ validate_value (const YpEntity *entity,
                 gboolean        check_required,
                 GError        **error)
 {
-  const char *label = yp_field_label (f->name);
+  /* The plain-words name (yp_field_label) is looked up and translated only for a message:
+   * validation runs over every field of every row of a first sync. */
+  const char *end = NULL;
 
   if (f->flags & YP_FIELD_FLAG_LOCAL)
     return TRUE;
@@ -412,7 +469,7 @@ validate_value (const YpEntity *entity,
       if (check_required && (f->flags & YP_FIELD_FLAG_REQUIRED))
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_REQUIRED,
-                       _("%s is required."), label);
+                       _("%s is required."), yp_field_label (f->name));
           return FALSE;
         }
       return TRUE;
@@ -421,29 +478,33 @@ validate_value (const YpEntity *entity,
   switch (f->type)
     {
     case YP_FIELD_TEXT:
-      if (!g_utf8_validate (v->s, -1, NULL))
+      if (!g_utf8_validate (v->s, -1, &end))
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_MALFORMED,
-                       _("%s is not valid text."), label);
+                       _("%s is not valid text."), yp_field_label (f->name));
           return FALSE;
         }
-      if (f->max_length > 0 && g_utf8_strlen (v->s, -1) > f->max_length)
+      /* No more characters than bytes: only a long text needs counting. */
+      if (f->max_length > 0 && (gsize) (end - v->s) > f->max_length
+          && g_utf8_strlen (v->s, -1) > f->max_length)
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_TOO_LONG,
-                       _("%s is too long: at most %u characters."), label, f->max_length);
+                       _("%s is too long: at most %u characters."), yp_field_label (f->name),
+                       f->max_length);
           return FALSE;
         }
       if (g_str_equal (f->name, "phone") && !is_phone_like (v->s))
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_FORMAT,
                        _("%s may contain only digits, spaces, + and -, and at least 5 digits."),
-                       label);
+                       yp_field_label (f->name));
           return FALSE;
         }
       if (g_str_equal (f->name, "email") && strchr (v->s, '@') == NULL)
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_FORMAT,
-                       _("%s must be an email address, such as name@example.fi."), label);
+                       _("%s must be an email address, such as name@example.fi."),
+                       yp_field_label (f->name));
           return FALSE;
         }
       if (g_str_equal (f->name, "sha256") && !is_hex64 (v->s))
@@ -459,7 +520,7 @@ validate_value (const YpEntity *entity,
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_RANGE,
                        _("%s must be between %lld and %lld."),
-                       label, (long long) f->min, (long long) f->max);
+                       yp_field_label (f->name), (long long) f->min, (long long) f->max);
           return FALSE;
         }
       break;
@@ -468,7 +529,7 @@ validate_value (const YpEntity *entity,
       if (v->i != 0 && v->i != 1)
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_TYPE,
-                       _("%s must be true or false."), label);
+                       _("%s must be true or false."), yp_field_label (f->name));
           return FALSE;
         }
       break;
@@ -477,7 +538,8 @@ validate_value (const YpEntity *entity,
       if (!yp_date_is_valid (v->s))
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_FORMAT,
-                       _("%s is not a valid date. Write it as 23.11.1950."), label);
+                       _("%s is not a valid date. Write it as 23.11.1950."),
+                       yp_field_label (f->name));
           return FALSE;
         }
       if (g_str_equal (f->name, "birth_date"))
@@ -487,13 +549,13 @@ validate_value (const YpEntity *entity,
           if (strcmp (v->s, today) > 0)
             {
               g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_RANGE,
-                           _("%s cannot be in the future."), label);
+                           _("%s cannot be in the future."), yp_field_label (f->name));
               return FALSE;
             }
           if (strcmp (v->s, "1880-01-01") < 0)
             {
               g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_RANGE,
-                           _("%s is too far in the past."), label);
+                           _("%s is too far in the past."), yp_field_label (f->name));
               return FALSE;
             }
         }
@@ -503,7 +565,7 @@ validate_value (const YpEntity *entity,
       if (!yp_datetime_is_valid (v->s))
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_FORMAT,
-                       _("%s is not a valid date and time."), label);
+                       _("%s is not a valid date and time."), yp_field_label (f->name));
           return FALSE;
         }
       break;
@@ -512,7 +574,7 @@ validate_value (const YpEntity *entity,
       if (!yp_uuid_is_valid (v->s))
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_FORMAT,
-                       _("%s is not a valid identifier."), label);
+                       _("%s is not a valid identifier."), yp_field_label (f->name));
           return FALSE;
         }
       break;
@@ -521,7 +583,8 @@ validate_value (const YpEntity *entity,
       if (!g_strv_contains ((const char * const *) f->enum_values, v->s))
         {
           g_set_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_ENUM,
-                       _("%s has a value that is not allowed: “%s”."), label, v->s);
+                       _("%s has a value that is not allowed: “%s”."),
+                       yp_field_label (f->name), v->s);
           return FALSE;
         }
       break;

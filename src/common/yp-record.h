@@ -45,6 +45,14 @@ void            yp_record_set_null     (YpRecord *record, const char *field);
 void            yp_record_set_string   (YpRecord *record, const char *field, const char *value);
 /* For INT and BOOL. */
 void            yp_record_set_int      (YpRecord *record, const char *field, gint64 value);
+/* The same by the field's index in the entity (yp_entity_field_index); a text is @length
+ * bytes (no NUL among them). */
+void            yp_record_set_null_at  (YpRecord *record, guint index);
+void            yp_record_set_string_at (YpRecord   *record,
+                                         guint       index,
+                                         const char *value,
+                                         gsize       length);
+void            yp_record_set_int_at   (YpRecord *record, guint index, gint64 value);
 const char     *yp_record_get_string   (const YpRecord *record, const char *field);
 gint64          yp_record_get_int      (const YpRecord *record, const char *field);
 /* The value as text whatever the type ("" for null): for diffs, logs and the outbox. */

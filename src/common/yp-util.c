@@ -42,29 +42,62 @@ yp_today_iso (void)
   return g_date_time_format (now, "%Y-%m-%d");
 }
 
+/* Digits at @text[0 .. n - 1] as a number; -1 if any is not a digit. */
+static int
+fixed_digits (const char *text,
+              guint       n)
+{
+  int value = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (!g_ascii_isdigit (text[i]))
+        return -1;
+      value = value * 10 + (text[i] - '0');
+    }
+  return value;
+}
+
 gboolean
 yp_date_is_valid (const char *text)
 {
-  unsigned y, m, d;
-  char tail;
+  int y, m, d;
 
   if (text == NULL || strlen (text) != 10 || text[4] != '-' || text[7] != '-')
     return FALSE;
-  for (guint i = 0; i < 10; i++)
-    if (i != 4 && i != 7 && !g_ascii_isdigit (text[i]))
-      return FALSE;
-  if (sscanf (text, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3)
+  y = fixed_digits (text, 4);
+  m = fixed_digits (text + 5, 2);
+  d = fixed_digits (text + 8, 2);
+  if (y < 0 || m < 0 || d < 0)
     return FALSE;
-  return y >= 1 && g_date_valid_dmy (d, m, y);
+  return y >= 1 && g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y);
 }
 
 gboolean
 yp_datetime_is_valid (const char *text)
 {
   g_autoptr(GDateTime) dt = NULL;
+  int y, mo, d, h, mi, s;
 
   if (text == NULL || strlen (text) < 20 || text[10] != 'T')
     return FALSE;
+  /* What the app and the server write, YYYY-MM-DDTHH:MM:SSZ, without a GDateTime: GLib takes
+   * exactly these when the date is in the calendar and the time on the clock. Anything else
+   * (other zones, fractions, or a value out of range) is GLib's to judge. */
+  if (strlen (text) == 20 && text[4] == '-' && text[7] == '-' && text[13] == ':'
+      && text[16] == ':' && text[19] == 'Z')
+    {
+      y = fixed_digits (text, 4);
+      mo = fixed_digits (text + 5, 2);
+      d = fixed_digits (text + 8, 2);
+      h = fixed_digits (text + 11, 2);
+      mi = fixed_digits (text + 14, 2);
+      s = fixed_digits (text + 17, 2);
+      if (y >= 1 && mo >= 1 && d >= 1 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59
+          && s >= 0 && s <= 59
+          && g_date_valid_dmy ((GDateDay) d, (GDateMonth) mo, (GDateYear) y))
+        return TRUE;
+    }
   dt = g_date_time_new_from_iso8601 (text, NULL);
   return dt != NULL;
 }

@@ -1273,6 +1273,11 @@ stamp (YpRecord   *record,
 
 /* ---- participations -------------------------------------------------------------------- */
 
+/* The columns participation_from_stmt reads, and which participant row counts when a
+ * professional has several for one client (load_participation, the snapshot). */
+#define PARTICIPATION_COLUMNS "id, role, state, history_window, history_from, joined_seq, rev"
+#define PARTICIPATION_ORDER "(state = 'active') DESC, rev DESC, id"
+
 static YpParticipation *
 participation_from_stmt (sqlite3_stmt *stmt,
                          int           first)
@@ -1300,9 +1305,9 @@ load_participation (YpServerStore *self,
 
   if (client_id == NULL || professional_id == NULL)
     return NULL;
-  stmt = prepare (self, "SELECT id, role, state, history_window, history_from, joined_seq, rev"
+  stmt = prepare (self, "SELECT " PARTICIPATION_COLUMNS
                         " FROM participants WHERE client_id = ? AND professional_id = ?"
-                        " AND deleted = 0 ORDER BY (state = 'active') DESC, rev DESC LIMIT 1",
+                        " AND deleted = 0 ORDER BY " PARTICIPATION_ORDER " LIMIT 1",
                   NULL);
   if (stmt == NULL)
     return NULL;
@@ -2692,195 +2697,202 @@ yp_server_store_get_blob (YpServerStore  *self,
 /* ---- first-sync snapshot ---------------------------------------------------------------- */
 
 /* A first sync of thousands of clients as JSON pages costs a record, a JSON object and an
- * audit row per row on both sides. The snapshot is the same rows as a SQLite file in the app's
- * own table layout: each value goes from the server's statement to the snapshot's INSERT
- * with sqlite3_bind_value, and the app copies whole tables with INSERT ... SELECT. The policy
- * is the pull's own (yp_policy_may_see with the participation cache) on a probe record that
- * holds only the fields the policy reads. */
+ * audit row per row on both sides. The snapshot is the same rows as a SQLite database in the
+ * app's own table layout, built in memory (attached to the server's connection as "snap") with
+ * one INSERT ... SELECT per table and handed out with sqlite3_serialize: no file, no row in C.
+ * The policy is the pull's own: yp_policy_may_see, called from SQL through the function
+ * yp_snapshot_may_see on a probe record that holds only the fields the policy reads
+ * (yp_policy_row_fields), with every participation of the account loaded in one query. */
 
-static gboolean
-snap_exec (sqlite3     *snap,
-           const char  *sql,
-           GError     **error)
+#define SNAP "snap"
+
+typedef struct
 {
-  char *msg = NULL;
+  const char      *account_id;
+  GHashTable      *participations;  /* client_id → YpParticipation (absent: none) */
+  YpRecord        *probe;           /* of the entity being copied */
+  const guint     *probe_fields;    /* the indexes of the policy's fields of that entity */
+  guint            n_probe_fields;
+} SnapshotPolicy;
 
-  if (sqlite3_exec (snap, sql, NULL, NULL, &msg) != SQLITE_OK)
+/* yp_snapshot_may_see (client_id, created_seq, <the entity's policy fields in order>) */
+static void
+snapshot_may_see_func (sqlite3_context *ctx,
+                       int              argc,
+                       sqlite3_value  **argv)
+{
+  SnapshotPolicy *sp = sqlite3_user_data (ctx);
+  const char *client_id = (const char *) sqlite3_value_text (argv[0]);
+  YpParticipation *p;
+
+  if (sp->probe == NULL || (guint) argc != 2 + sp->n_probe_fields)
     {
-      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
-                   "Snapshot database error: %s", msg ? msg : sqlite3_errmsg (snap));
-      sqlite3_free (msg);
-      return FALSE;
+      sqlite3_result_error (ctx, "yp_snapshot_may_see: wrong use", -1);
+      return;
     }
+  p = client_id != NULL ? g_hash_table_lookup (sp->participations, client_id) : NULL;
+  for (guint k = 0; k < sp->n_probe_fields; k++)
+    {
+      guint index = sp->probe_fields[k];
+      const YpField *f = &yp_record_get_entity (sp->probe)->fields[index];
+      sqlite3_value *v = argv[2 + k];
+      const char *text;
+
+      if (f->type == YP_FIELD_INT || f->type == YP_FIELD_BOOL)
+        {
+          if (sqlite3_value_type (v) == SQLITE_NULL)
+            yp_record_set_null_at (sp->probe, index);
+          else
+            yp_record_set_int_at (sp->probe, index, sqlite3_value_int64 (v));
+        }
+      else if ((text = (const char *) sqlite3_value_text (v)) == NULL)
+        yp_record_set_null_at (sp->probe, index);
+      else
+        yp_record_set_string_at (sp->probe, index, text, strlen (text));
+    }
+  sqlite3_result_int (ctx, yp_policy_may_see (p, sp->account_id, sp->probe,
+                                              sqlite3_value_int64 (argv[1])));
+}
+
+/* Every participation of @account_id, chosen per client as load_participation chooses. */
+static gboolean
+snapshot_load_participations (YpServerStore  *self,
+                              const char     *account_id,
+                              GHashTable     *participations,
+                              GError        **error)
+{
+  g_autoptr(sqlite3_stmt) stmt =
+    prepare (self, "SELECT client_id, " PARTICIPATION_COLUMNS " FROM participants"
+                   " WHERE professional_id = ? AND deleted = 0 AND client_id IS NOT NULL"
+                   " ORDER BY client_id, " PARTICIPATION_ORDER, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *client_id = (const char *) sqlite3_column_text (stmt, 0);
+
+      /* The first row of each client is the one load_participation would take. */
+      if (!g_hash_table_contains (participations, client_id))
+        g_hash_table_insert (participations, g_strdup (client_id),
+                             participation_from_stmt (stmt, 1));
+    }
+  if (rc != SQLITE_DONE)
+    return set_db_error (error, self->db, "snapshot participations");
   return TRUE;
 }
 
 static gboolean
 snapshot_entity (YpServerStore   *self,
-                 sqlite3         *snap,
-                 const char      *account_id,
                  const YpEntity  *entity,
                  gint64           seq,
-                 GHashTable      *participations,
-                 GHashTable      *counts,
+                 SnapshotPolicy  *sp,
                  GError         **error)
 {
   const char * const *policy_fields = yp_policy_row_fields ();
   g_autofree char *cols = column_list (entity);
-  g_autofree char *select_sql = NULL;
-  g_autofree char *insert_sql = NULL;
-  g_autoptr(GString) marks = g_string_new (NULL);
-  g_autoptr(sqlite3_stmt) select = NULL;
+  g_autofree char *sql = NULL;
+  g_autoptr(GString) args = g_string_new (NULL);
+  g_autoptr(GArray) probe_fields = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(YpRecord) probe = yp_record_new (entity);
-  g_autoptr(GArray) probe_cols = g_array_new (FALSE, FALSE, sizeof (int));
-  g_autoptr(GPtrArray) probe_fields = g_ptr_array_new ();
-  sqlite3_stmt *insert = NULL;
-  int client_col = -1;
-  int n_cols = 0;
+  sqlite3_stmt *stmt = NULL;
   int rc;
 
-  for (guint i = 0; i < entity->n_fields; i++)
-    {
-      const YpField *f = &entity->fields[i];
-
-      if (f->flags & YP_FIELD_FLAG_LOCAL)
-        continue;
-      if (g_strv_contains (policy_fields, f->name))
-        {
-          g_array_append_val (probe_cols, n_cols);
-          g_ptr_array_add (probe_fields, (gpointer) f);
-        }
-      if (g_str_equal (f->name, "client_id"))
-        client_col = n_cols;
-      g_string_append (marks, n_cols ? ", ?" : "?");
-      n_cols++;
-    }
-
-  /* Client rows only of the clients the account has a participant row in: the policy
-   * decides on each, exactly as in a pull from seq 0. */
-  if (entity->client_scoped)
-    select_sql = g_strdup_printf ("SELECT %s, created_seq FROM %s WHERE rev > 0 AND rev <= ?1"
-                                  " AND client_id IN (SELECT client_id FROM participants"
-                                  " WHERE professional_id = ?2 AND deleted = 0)",
-                                  cols, entity->table);
+  if (!entity->client_scoped)
+    sql = g_strdup_printf ("INSERT INTO " SNAP ".%s (%s) SELECT %s FROM main.%s"
+                           " WHERE rev > 0 AND rev <= ?1", entity->table, cols, cols,
+                           entity->table);
   else
-    select_sql = g_strdup_printf ("SELECT %s, created_seq FROM %s WHERE rev > 0 AND rev <= ?1",
-                                  cols, entity->table);
-  if ((select = prepare (self, select_sql, error)) == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (select, 1, seq);
-  if (entity->client_scoped)
-    sqlite3_bind_text (select, 2, account_id, -1, SQLITE_STATIC);
-
-  insert_sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)", entity->table, cols,
-                                marks->str);
-  if (sqlite3_prepare_v2 (snap, insert_sql, -1, &insert, NULL) != SQLITE_OK)
     {
-      set_db_error (error, snap, "snapshot insert");
-      sqlite3_finalize (insert);
-      return FALSE;
-    }
+      for (guint i = 0; i < entity->n_fields; i++)
+        {
+          const YpField *f = &entity->fields[i];
 
-  while ((rc = sqlite3_step (select)) == SQLITE_ROW)
+          if (!(f->flags & YP_FIELD_FLAG_LOCAL) && g_strv_contains (policy_fields, f->name))
+            {
+              g_array_append_val (probe_fields, i);
+              g_string_append_printf (args, ", %s", f->name);
+            }
+        }
+      /* Client rows only of the clients the account has a participant row in (through the
+       * client_id index); the policy decides on each, exactly as in a pull from seq 0. */
+      sql = g_strdup_printf ("INSERT INTO " SNAP ".%s (%s) SELECT %s FROM main.%s"
+                             " WHERE rev > 0 AND rev <= ?1"
+                             " AND client_id IN temp.yp_snapshot_clients"
+                             " AND yp_snapshot_may_see (client_id, created_seq%s)",
+                             entity->table, cols, cols, entity->table, args->str);
+    }
+  sp->probe = probe;
+  sp->probe_fields = (const guint *) probe_fields->data;
+  sp->n_probe_fields = probe_fields->len;
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    rc = SQLITE_ERROR;
+  else
     {
-      if (entity->client_scoped)
-        {
-          const char *client_id = (const char *) sqlite3_column_text (select, client_col);
-          YpParticipation *p;
-          gpointer count;
-
-          for (guint k = 0; k < probe_cols->len; k++)
-            {
-              int col = g_array_index (probe_cols, int, k);
-              const YpField *f = probe_fields->pdata[k];
-
-              if (sqlite3_column_type (select, col) == SQLITE_NULL)
-                yp_record_set_null (probe, f->name);
-              else if (f->type == YP_FIELD_INT || f->type == YP_FIELD_BOOL)
-                yp_record_set_int (probe, f->name, sqlite3_column_int64 (select, col));
-              else
-                yp_record_set_string (probe, f->name,
-                                      (const char *) sqlite3_column_text (select, col));
-            }
-          p = participation_cached (self, participations, client_id, account_id);
-          if (!yp_policy_may_see (p, account_id, probe, sqlite3_column_int64 (select, n_cols)))
-            continue;
-          /* The counts are per client: one allocation per client, not per row. */
-          if ((count = g_hash_table_lookup (counts, client_id)) == NULL)
-            {
-              count = g_new0 (guint, 1);
-              g_hash_table_insert (counts, g_strdup (client_id), count);
-            }
-          (*(guint *) count)++;
-        }
-      for (int k = 0; k < n_cols; k++)
-        sqlite3_bind_value (insert, k + 1, sqlite3_column_value (select, k));
-      if (sqlite3_step (insert) != SQLITE_DONE)
-        {
-          set_db_error (error, snap, "snapshot insert");
-          sqlite3_finalize (insert);
-          return FALSE;
-        }
-      sqlite3_reset (insert);
+      sqlite3_bind_int64 (stmt, 1, seq);
+      rc = sqlite3_step (stmt);
     }
-  sqlite3_finalize (insert);
+  sp->probe = NULL;
+  sp->probe_fields = NULL;
+  sp->n_probe_fields = 0;
   if (rc != SQLITE_DONE)
-    return set_db_error (error, self->db, "snapshot");
-  return TRUE;
+    set_db_error (error, self->db, "snapshot");
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE;
 }
 
 static gboolean
 snapshot_fill (YpServerStore  *self,
-               sqlite3        *snap,
                const char     *account_id,
                GError        **error)
 {
   guint n;
   const YpEntity * const *entities = yp_schema_get_entities (&n);
   g_autoptr(GHashTable) participations = participation_cache_new ();
-  g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GString) scoped = g_string_new (NULL);
   g_autofree char *cursor = NULL;
   g_autofree char *now = yp_now_iso8601 ();
-  sqlite3_stmt *info = NULL;
-  GHashTableIter iter;
-  gpointer client_id, count;
+  g_autofree char *audit_sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  SnapshotPolicy sp = { account_id, participations, NULL, NULL, 0 };
+  gboolean ok = TRUE;
   gint64 seq;
   int rc;
-
-  /* A throw-away file: no journal, no fsync, and pages stay in memory until the end. */
-  if (!snap_exec (snap, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-                        " PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -262144; BEGIN",
-                  error))
-    return FALSE;
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *create = yp_entity_create_sql (entities[i], YP_SCHEMA_VERSION);
-
-      if (!snap_exec (snap, create, error))
-        return FALSE;
-    }
-  if (!snap_exec (snap,
-                  "CREATE TABLE snapshot (cursor TEXT NOT NULL, schema_version INTEGER NOT NULL,"
-                  " account_id TEXT NOT NULL, created_at TEXT NOT NULL);", error))
-    return FALSE;
 
   /* The rows and the seq come from one transaction of the one writer connection, so the
    * cursor is consistent with the rows; the audit entries commit with it. */
   seq = current_seq (self);
-  for (guint i = 0; i < n; i++)
-    if (!snapshot_entity (self, snap, account_id, entities[i], seq, participations, counts,
-                          error))
-      return FALSE;
-
-  g_hash_table_iter_init (&iter, counts);
-  while (g_hash_table_iter_next (&iter, &client_id, &count))
-    {
-      g_autofree char *detail = g_strdup_printf ("%u rows", *(guint *) count);
-
-      if (!audit_locked (self, account_id, "read_snapshot", "client", client_id, client_id,
-                         detail, error))
-        return FALSE;
-    }
+  if (!snapshot_load_participations (self, account_id, participations, error))
+    return FALSE;
+  /* The clients the account has a participant row in, once for every table (the subquery in
+   * each statement cost more than many a table's rows). */
+  if (!exec_sql (self, "CREATE TEMP TABLE yp_snapshot_clients (client_id TEXT PRIMARY KEY)"
+                       " WITHOUT ROWID", error))
+    return FALSE;
+  if (sqlite3_prepare_v2 (self->db, "INSERT OR IGNORE INTO temp.yp_snapshot_clients"
+                                    " SELECT client_id FROM main.participants"
+                                    " WHERE professional_id = ? AND deleted = 0"
+                                    " AND client_id IS NOT NULL ORDER BY client_id", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    return set_db_error (error, self->db, "snapshot clients");
+  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (rc != SQLITE_DONE)
+    return set_db_error (error, self->db, "snapshot clients");
+  /* Only for this request (the policy state is on this stack), and only from top-level SQL. */
+  if (sqlite3_create_function (self->db, "yp_snapshot_may_see", -1,
+                               SQLITE_UTF8 | SQLITE_DIRECTONLY, &sp, snapshot_may_see_func,
+                               NULL, NULL) != SQLITE_OK)
+    return set_db_error (error, self->db, "snapshot function");
+  for (guint i = 0; ok && i < n; i++)
+    ok = snapshot_entity (self, entities[i], seq, &sp, error);
+  sqlite3_create_function (self->db, "yp_snapshot_may_see", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                           NULL, NULL, NULL, NULL);
+  if (!ok || !exec_sql (self, "DROP TABLE temp.yp_snapshot_clients", error))
+    return FALSE;
 
   /* The app's client_id indexes (yp-store.c makes the same), built in one go now that the
    * rows are in: with the same indexes on both sides SQLite copies whole tables record by
@@ -2888,24 +2900,79 @@ snapshot_fill (YpServerStore  *self,
   for (guint i = 0; i < n; i++)
     if (entities[i]->client_scoped)
       {
-        g_autofree char *index = g_strdup_printf ("CREATE INDEX %s_client ON %s (client_id)",
+        g_autofree char *index = g_strdup_printf ("CREATE INDEX " SNAP ".%s_client ON %s"
+                                                  " (client_id)",
                                                   entities[i]->table, entities[i]->table);
-        if (!snap_exec (snap, index, error))
+        if (!exec_sql (self, index, error))
           return FALSE;
       }
-  cursor = g_strdup_printf ("%s:%" G_GINT64_FORMAT, self->epoch, seq);
-  if (sqlite3_prepare_v2 (snap, "INSERT INTO snapshot (cursor, schema_version, account_id,"
-                                " created_at) VALUES (?, ?, ?, ?)", -1, &info, NULL) != SQLITE_OK)
-    return set_db_error (error, snap, "snapshot");
-  sqlite3_bind_text (info, 1, cursor, -1, SQLITE_STATIC);
-  sqlite3_bind_int (info, 2, YP_SCHEMA_VERSION);
-  sqlite3_bind_text (info, 3, account_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (info, 4, now, -1, SQLITE_STATIC);
-  rc = sqlite3_step (info);
-  sqlite3_finalize (info);
+  /* One read_snapshot entry per client whose rows are in the file, with their count (each
+   * table's counted along its new index). */
+  for (guint i = 0; i < n; i++)
+    if (entities[i]->client_scoped)
+      g_string_append_printf (scoped, "%sSELECT client_id, count(*) AS n FROM " SNAP ".%s"
+                              " GROUP BY client_id", scoped->len ? " UNION ALL " : "",
+                              entities[i]->table);
+  audit_sql = g_strdup_printf ("INSERT INTO main.audit_log (at, account_id, action, entity,"
+                               " row_id, client_id, detail)"
+                               " SELECT ?1, ?2, 'read_snapshot', 'client', client_id, client_id,"
+                               " sum (n) || ' rows' FROM (%s) GROUP BY client_id"
+                               " ORDER BY client_id", scoped->str);
+  if (sqlite3_prepare_v2 (self->db, audit_sql, -1, &stmt, NULL) != SQLITE_OK)
+    return set_db_error (error, self->db, "snapshot audit");
+  sqlite3_bind_text (stmt, 1, now, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, account_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  g_clear_pointer (&stmt, sqlite3_finalize);
   if (rc != SQLITE_DONE)
-    return set_db_error (error, snap, "snapshot");
-  return snap_exec (snap, "COMMIT", error);
+    return set_db_error (error, self->db, "snapshot audit");
+
+  cursor = g_strdup_printf ("%s:%" G_GINT64_FORMAT, self->epoch, seq);
+  if (sqlite3_prepare_v2 (self->db, "INSERT INTO " SNAP ".snapshot (cursor, schema_version,"
+                                    " account_id, created_at) VALUES (?, ?, ?, ?)", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    return set_db_error (error, self->db, "snapshot");
+  sqlite3_bind_text (stmt, 1, cursor, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 2, YP_SCHEMA_VERSION);
+  sqlite3_bind_text (stmt, 3, account_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, now, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return set_db_error (error, self->db, "snapshot");
+  return TRUE;
+}
+
+/* The snapshot's tables, created in the empty in-memory database before the transaction. */
+static gboolean
+snapshot_create (YpServerStore  *self,
+                 GError        **error)
+{
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *create = yp_entity_create_sql (entities[i], YP_SCHEMA_VERSION);
+      g_autofree char *in_snap = NULL;
+
+      /* "CREATE TABLE name (…)" → "CREATE TABLE snap.name (…)"; SQLite keeps the text
+       * without the schema name, so the file holds exactly the app's CREATE TABLE. */
+      if (!g_str_has_prefix (create, "CREATE TABLE "))
+        return set_db_error (error, self->db, "snapshot schema");
+      in_snap = g_strdup_printf ("CREATE TABLE " SNAP ".%s", create + strlen ("CREATE TABLE "));
+      if (!exec_sql (self, in_snap, error))
+        return FALSE;
+    }
+  return exec_sql (self, "CREATE TABLE " SNAP ".snapshot (cursor TEXT NOT NULL,"
+                         " schema_version INTEGER NOT NULL, account_id TEXT NOT NULL,"
+                         " created_at TEXT NOT NULL);", error);
+}
+
+static void
+free_serialized (gpointer data)
+{
+  sqlite3_free (data);
 }
 
 GBytes *
@@ -2913,52 +2980,37 @@ yp_server_store_snapshot (YpServerStore  *self,
                           const char     *account_id,
                           GError        **error)
 {
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GMappedFile) mapped = NULL;
-  sqlite3 *snap = NULL;
+  GBytes *bytes = NULL;
   gboolean ok;
-  int fd;
 
   g_return_val_if_fail (YP_IS_SERVER_STORE (self), NULL);
   g_return_val_if_fail (account_id != NULL, NULL);
 
-  /* Private (g_mkstemp makes it 0600) and next to the database, which is where the server's
-   * client data is allowed to be; unlinked before the bytes leave this function. */
-  dir = g_path_get_dirname (self->path);
-  path = g_build_filename (dir, ".snapshot-XXXXXX", NULL);
-  if ((fd = g_mkstemp (path)) < 0)
+  /* In memory only: the client data never touches a file on the server. */
+  if (!exec_sql (self, "ATTACH ':memory:' AS " SNAP, error))
+    return NULL;
+  ok = snapshot_create (self, error) && begin (self, error);
+  if (ok)
     {
-      int saved_errno = errno;
-
-      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
-                   "Cannot create a snapshot file in %s: %s", dir, g_strerror (saved_errno));
-      return NULL;
-    }
-  g_close (fd, NULL);
-
-  if (sqlite3_open_v2 (path, &snap, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)
-      != SQLITE_OK)
-    ok = set_db_error (error, snap, "snapshot open");
-  else if ((ok = begin (self, error)))
-    {
-      ok = snapshot_fill (self, snap, account_id, error);
+      ok = snapshot_fill (self, account_id, error);
       ok = end (self, ok, error);
     }
-  sqlite3_close_v2 (snap);
+  sqlite3_exec (self->db, "DROP TABLE IF EXISTS temp.yp_snapshot_clients", NULL, NULL, NULL);
   if (ok)
-    mapped = g_mapped_file_new (path, FALSE, error);
-  g_unlink (path);
-  if (mapped == NULL)
     {
-      if (error && *error && (*error)->domain != YP_SERVER_ERROR)
+      sqlite3_int64 size = 0;
+      unsigned char *data = sqlite3_serialize (self->db, SNAP, &size, 0);
+
+      if (data == NULL || size <= 0)
         {
-          GError *e = g_error_new (YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
-                                   "Cannot read the snapshot file: %s", (*error)->message);
-          g_clear_error (error);
-          g_propagate_error (error, e);
+          sqlite3_free (data);
+          g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
+                       "Cannot serialize the snapshot.");
         }
-      return NULL;
+      else
+        bytes = g_bytes_new_with_free_func (data, (gsize) size, free_serialized, data);
     }
-  return g_mapped_file_get_bytes (mapped);
+  if (sqlite3_exec (self->db, "DETACH " SNAP, NULL, NULL, NULL) != SQLITE_OK)
+    g_warning ("Could not detach the snapshot: %s", sqlite3_errmsg (self->db));
+  return bytes;
 }

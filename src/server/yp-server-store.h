@@ -135,9 +135,9 @@ void           yp_server_store_audit          (YpServerStore  *self,
 /* GET /api/v1/snapshot for @account_id: a SQLite database file (the app's own table layout)
  * holding every row the account may see now — what pulling from no cursor to the end would
  * deliver, by the same policy — plus a one-row "snapshot" table with the matching cursor.
- * Built in a private (0600) temporary file next to the database that is unlinked before this returns
- * (the bytes are its mapping). Audited once per client ("read_snapshot", the row count in
- * the detail). docs/api.md describes the format. */
+ * Built in memory (an attached ':memory:' database, one INSERT ... SELECT per table with the
+ * policy as a SQL function) and serialized: no file. Audited once per client
+ * ("read_snapshot", the row count in the detail). docs/api.md describes the format. */
 GBytes        *yp_server_store_snapshot       (YpServerStore  *self,
                                                const char     *account_id,
                                                GError        **error);

@@ -3125,12 +3125,16 @@ yp_store_list_follow_ups_due (YpStore     *self,
  * SQLITE_DBCONFIG_DEFENSIVE on and trusted_schema off, so nothing in its schema can run a
  * function with side effects; quick_check; its schema may hold nothing but plain tables of
  * the expected names (no views, triggers, virtual tables or generated columns) and their
- * automatic indexes; every expected column must be there; and every row must pass the
- * validation the schema description implies (types, required fields, enum values, lengths,
- * UUID and date formats), checked in SQL over whole tables. One bad row refuses the whole
- * file; the sync engine then falls back to paged pulls. */
+ * automatic indexes; every expected column must be there; and every row must pass
+ * yp_record_validate, the app's one validation (types, required fields, enum values, lengths,
+ * UUID and date formats), through the SQL function yp_snapshot_row_valid over whole tables,
+ * with a column's storage type matching the field's. One bad row refuses the whole file; the
+ * sync engine then falls back to paged pulls. */
 
 #define SNAPSHOT_SCHEMA "snap"
+/* Rows of the snapshot on their way into a table with triggers: an in-memory database of the
+ * import's own, so nothing of it touches a file (and dropping it costs nothing). */
+#define STAGE_SCHEMA "yp_stage"
 
 static gboolean
 snapshot_refuse (GError     **error,
@@ -3153,133 +3157,112 @@ snapshot_refuse (GError     **error,
   return FALSE;
 }
 
-static void
-utf8_valid_func (sqlite3_context *ctx,
-                 int              argc,
-                 sqlite3_value  **argv)
+/* The row check of one table: yp_record_validate itself (the one validation of the app, the
+ * server and the pull) on a record refilled for every row, plus what a row from the server
+ * must also be (rev ≥ 1, client rows with a client, a client its own client). */
+typedef struct
 {
-  const char *text = (const char *) sqlite3_value_text (argv[0]);
-  int n = sqlite3_value_bytes (argv[0]);
+  const YpEntity *entity;
+  YpRecord       *record;
+  int             rev, client_id, id;  /* field indexes (-1: none) */
+  char           *problem;             /* why the first refused row was refused */
+} RowCheck;
 
-  sqlite3_result_int (ctx, text != NULL && g_utf8_validate_len (text, (gsize) n, NULL));
+static gboolean
+row_check_refuse (RowCheck   *check,
+                  const char *problem)
+{
+  if (check->problem == NULL)
+    check->problem = g_strdup (problem);
+  return FALSE;
 }
 
-/* yp_uuid_is_valid as SQL: a GLOB of 32 character classes costs ten times as much. */
-static void
-uuid_valid_func (sqlite3_context *ctx,
-                 int              argc,
-                 sqlite3_value  **argv)
+static gboolean
+row_check_wrong_type (RowCheck      *check,
+                      const YpField *f)
 {
-  const char *text = (const char *) sqlite3_value_text (argv[0]);
+  g_autofree char *problem = g_strdup_printf ("%s is not of type %s", f->name,
+                                              yp_field_type_name (f->type));
 
-  sqlite3_result_int (ctx, sqlite3_value_bytes (argv[0]) == 36 && yp_uuid_is_valid (text));
+  return row_check_refuse (check, problem);
 }
 
-#define DIGIT "[0-9]"
-#define BLANK(c) "trim(" c ", char(32, 9, 10, 11, 12, 13)) = ''"
-
-/* A condition that holds for a valid value of @f (column @c): the SQL form of
- * yp_record_validate (yp-record.c); keep the two in step. */
-static void
-append_field_check (GString       *sql,
-                    const YpField *f)
+/* yp_snapshot_row_valid (<the entity's synced columns in schema order>) */
+static gboolean
+row_check_values (RowCheck       *check,
+                  int             argc,
+                  sqlite3_value **argv)
 {
-  const char *c = f->name;
-  gboolean required = (f->flags & YP_FIELD_FLAG_REQUIRED) != 0;
-  g_autoptr(GString) ok = g_string_new (NULL);
+  const YpEntity *e = check->entity;
+  g_autoptr(GError) error = NULL;
+  const char *id = NULL, *client_id = NULL;
+  gint64 rev = 0;
+  int k = 0;
 
-  if (f->type == YP_FIELD_INT || f->type == YP_FIELD_BOOL)
+  for (guint i = 0; i < e->n_fields; i++)
     {
-      g_string_append_printf (ok, "typeof (%s) = 'integer'", c);
-      if (f->type == YP_FIELD_BOOL)
-        g_string_append_printf (ok, " AND %s IN (0, 1)", c);
-      else if (f->min < f->max)
-        g_string_append_printf (ok, " AND %s BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT,
-                                c, f->min, f->max);
-      if (required)
-        g_string_append_printf (sql, "(%s)", ok->str);
-      else
-        g_string_append_printf (sql, "(%s IS NULL OR (%s))", c, ok->str);
-      return;
-    }
+      const YpField *f = &e->fields[i];
+      sqlite3_value *v;
 
-  switch (f->type)
-    {
-    case YP_FIELD_TEXT:
-      g_string_append_printf (ok, "yp_utf8_valid (%s)", c);
-      if (f->max_length > 0)
-        g_string_append_printf (ok, " AND length (%s) <= %u", c, f->max_length);
-      if (g_str_equal (c, "phone"))
-        g_string_append_printf (ok, " AND NOT %s GLOB '*[^-0-9+() ]*' AND length (replace ("
-                                "replace (replace (replace (replace (%s, '+', ''), '-', ''),"
-                                " ' ', ''), '(', ''), ')', '')) >= 5", c, c);
-      if (g_str_equal (c, "email"))
-        g_string_append_printf (ok, " AND instr (%s, '@') > 0", c);
-      if (g_str_equal (c, "sha256"))
-        g_string_append_printf (ok, " AND length (%s) = 64 AND NOT %s GLOB '*[^0-9a-f]*'", c, c);
-      break;
-    case YP_FIELD_DATE:
-      /* date() hands back 02-30 as it is; a modifier makes it go through the calendar, and
-       * what comes out is always YYYY-MM-DD (or "-YYYY…", which the comparison refuses). */
-      g_string_append_printf (ok, "date (%s, '+0 days') = %s AND %s >= '0001-01-01'", c, c, c);
-      if (g_str_equal (c, "birth_date"))
-        g_string_append_printf (ok, " AND %s >= '1880-01-01'"
-                                " AND %s <= date ('now', 'localtime')", c, c);
-      break;
-    case YP_FIELD_DATETIME:
-      /* julianday() parses the date and time (and the zone); like GLib it wants the T, a
-       * zone and at least YYYY-MM-DDTHH:MM:SSZ. (It rolls 02-30 over where GLib refuses it.) */
-      g_string_append_printf (ok, "length (%s) >= 20 AND substr (%s, 11, 1) = 'T'"
-                              " AND julianday (%s) IS NOT NULL"
-                              " AND (substr (%s, -1) = 'Z' OR %s GLOB '*[+-]" DIGIT DIGIT ":"
-                              DIGIT DIGIT "')", c, c, c, c, c);
-      break;
-    case YP_FIELD_ENUM:
-      g_string_append_printf (ok, "%s IN (", c);
-      for (guint i = 0; f->enum_values[i]; i++)
-        g_string_append_printf (ok, "%s'%s'", i ? ", " : "", f->enum_values[i]);
-      g_string_append (ok, ")");
-      break;
-    case YP_FIELD_UUID:
-      g_string_append_printf (ok, "yp_uuid_valid (%s)", c);
-      break;
-    case YP_FIELD_INT:
-    case YP_FIELD_BOOL:
-    default:
-      g_assert_not_reached ();
-    }
+      if (f->flags & YP_FIELD_FLAG_LOCAL)
+        continue;
+      if (k >= argc)
+        return row_check_refuse (check, "a column is missing");
+      v = argv[k++];
+      switch (sqlite3_value_type (v))
+        {
+        case SQLITE_NULL:
+          yp_record_set_null_at (check->record, i);
+          break;
+        case SQLITE_INTEGER:
+          /* A number only where the schema has one (no affinity helps a crafted file). */
+          if (f->type != YP_FIELD_INT && f->type != YP_FIELD_BOOL)
+            return row_check_wrong_type (check, f);
+          yp_record_set_int_at (check->record, i, sqlite3_value_int64 (v));
+          if ((int) i == check->rev)
+            rev = sqlite3_value_int64 (v);
+          break;
+        case SQLITE_TEXT:
+          {
+            const char *text = (const char *) sqlite3_value_text (v);
+            int n = sqlite3_value_bytes (v);
 
-  /* As in yp_record_validate: blank is "not set" (required fields refuse it), and only a
-   * value that is set must have the right form. The common case comes first (SQLite stops
-   * at the first true OR and the first false AND): the checks cost most of an import. A
-   * text column holds text (or a blob, read as its bytes), never a number, so the form
-   * checks stand for the type; the formats other than free text are never blank. */
-  if (required && f->type == YP_FIELD_TEXT)
-    g_string_append_printf (sql, "(%s AND NOT " BLANK ("%s") ")", ok->str, c);
-  else if (required)
-    g_string_append_printf (sql, "(%s)", ok->str);
-  else
-    g_string_append_printf (sql, "(%s IS NULL OR (%s) OR " BLANK ("%s") ")", c, ok->str, c);
+            /* Text only where the schema has text, and all of it (no NUL inside). */
+            if (f->type == YP_FIELD_INT || f->type == YP_FIELD_BOOL || text == NULL
+                || memchr (text, '\0', (size_t) n) != NULL)
+              return row_check_wrong_type (check, f);
+            yp_record_set_string_at (check->record, i, text, (gsize) n);
+            if ((int) i == check->id)
+              id = text;
+            else if ((int) i == check->client_id)
+              client_id = text;
+          }
+          break;
+        default:  /* a real or a blob: nothing the schema has */
+          return row_check_wrong_type (check, f);
+        }
+    }
+  if (k != argc)
+    return row_check_refuse (check, "too many columns");
+  if (rev < 1)
+    return row_check_refuse (check, "not from the server (rev < 1)");
+  if (e->client_scoped && client_id == NULL)
+    return row_check_refuse (check, "no client_id");
+  if (g_str_equal (e->name, "client") && g_strcmp0 (client_id, id) != 0)
+    return row_check_refuse (check, "a client that is not its own client_id");
+  if (!yp_record_validate (check->record, &error))
+    return row_check_refuse (check, error->message);
+  return TRUE;
 }
 
-/* The whole-row condition: every synced field valid, rows from the server (rev > 0), client
- * rows belonging to a client (a client to itself). */
-static char *
-row_check_sql (const YpEntity *entity)
+static void
+row_valid_func (sqlite3_context *ctx,
+                int              argc,
+                sqlite3_value  **argv)
 {
-  GString *sql = g_string_new ("rev >= 1");
+  RowCheck *check = sqlite3_user_data (ctx);
 
-  if (entity->client_scoped)
-    g_string_append (sql, " AND client_id IS NOT NULL");
-  if (g_str_equal (entity->name, "client"))
-    g_string_append (sql, " AND client_id = id");
-  for (guint i = 0; i < entity->n_fields; i++)
-    if (!(entity->fields[i].flags & YP_FIELD_FLAG_LOCAL))
-      {
-        g_string_append (sql, " AND ");
-        append_field_check (sql, &entity->fields[i]);
-      }
-  return g_string_free (sql, FALSE);
+  sqlite3_result_int (ctx, check->record != NULL && row_check_values (check, argc, argv));
 }
 
 /* The non-local columns, comma-separated, each with @prefix. */
@@ -3304,27 +3287,75 @@ is_expected_table (const char *name)
   return (entity != NULL && g_str_equal (entity->table, name)) || g_str_equal (name, "snapshot");
 }
 
-/* Structure and content checks; on success @out_cursor is the snapshot's cursor. */
+/* The file is whole (PRAGMA quick_check). */
 static gboolean
-snapshot_check_locked (YpStore  *self,
-                       char    **out_cursor,
-                       GError  **error)
+snapshot_check_integrity (sqlite3  *db,
+                          GError  **error)
 {
-  sqlite3 *db = self->writer.db;
-  guint n;
-  const YpEntity * const *entities = yp_schema_get_entities (&n);
   g_autoptr(sqlite3_stmt) stmt = NULL;
   const char *text;
   int rc;
 
-  /* The file is whole. */
   if ((stmt = prepare (db, "PRAGMA " SNAPSHOT_SCHEMA ".quick_check", NULL)) == NULL)
     return snapshot_refuse (error, "not a database (%s)", sqlite3_errmsg (db));
   rc = sqlite3_step (stmt);
   text = rc == SQLITE_ROW ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
   if (g_strcmp0 (text, "ok") != 0)
     return snapshot_refuse (error, "quick_check: %s", text ? text : sqlite3_errmsg (db));
+  return TRUE;
+}
+
+/* Every row of @e valid, by yp_record_validate (one function over the whole table). */
+static gboolean
+snapshot_check_rows (sqlite3         *db,
+                     const YpEntity  *e,
+                     GError         **error)
+{
+  g_autofree char *cols = synced_columns (e, "");
+  g_autofree char *sql = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  RowCheck check = { e, yp_record_new (e), yp_entity_field_index (e, "rev"),
+                     yp_entity_field_index (e, "client_id"), yp_entity_field_index (e, "id"),
+                     NULL };
+  int rc;
+
+  sql = g_strdup_printf ("SELECT quote (id) FROM " SNAPSHOT_SCHEMA ".%s"
+                         " WHERE NOT yp_snapshot_row_valid (%s) LIMIT 1", e->table, cols);
+  /* Only from top-level SQL: nothing in the file can call it. */
+  sqlite3_create_function (db, "yp_snapshot_row_valid", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                           &check, row_valid_func, NULL, NULL);
+  stmt = prepare (db, sql, error);
+  rc = stmt != NULL ? sqlite3_step (stmt) : SQLITE_ERROR;
+  if (rc == SQLITE_ROW)
+    {
+      g_autofree char *id = g_strndup ((const char *) sqlite3_column_text (stmt, 0), 80);
+
+      snapshot_refuse (error, "an invalid %s row (id %s): %s", e->name, id,
+                       check.problem ? check.problem : "?");
+    }
+  else if (rc != SQLITE_DONE && stmt != NULL)
+    snapshot_refuse (error, "%s: %s", e->table, sqlite3_errmsg (db));
   g_clear_pointer (&stmt, sqlite3_finalize);
+  sqlite3_create_function (db, "yp_snapshot_row_valid", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                           NULL, NULL, NULL, NULL);
+  yp_record_unref (check.record);
+  g_free (check.problem);
+  return rc == SQLITE_DONE;
+}
+
+/* The schema: plain tables of the expected names and columns, the one info row; on success
+ * @out_cursor is the snapshot's cursor. */
+static gboolean
+snapshot_check_schema (sqlite3  *db,
+                       guint     version,
+                       char    **out_cursor,
+                       GError  **error)
+{
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  const char *text;
+  int rc;
 
   /* Nothing but plain tables of known names and their automatic indexes. */
   stmt = prepare (db, "SELECT type, name, sql FROM " SNAPSHOT_SCHEMA ".sqlite_schema", error);
@@ -3384,10 +3415,8 @@ snapshot_check_locked (YpStore  *self,
       const YpEntity *e = entities[i];
       g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                              NULL);
-      g_autofree char *check = NULL;
-      g_autofree char *sql = NULL;
 
-      if (e->since > self->version)
+      if (e->since > version)
         continue;
       /* Every synced column, none hidden or generated. */
       stmt = prepare (db, "SELECT name, hidden FROM pragma_table_xinfo (?1, '"
@@ -3406,23 +3435,6 @@ snapshot_check_locked (YpStore  *self,
         if (!(e->fields[f].flags & YP_FIELD_FLAG_LOCAL)
             && !g_hash_table_contains (columns, e->fields[f].name))
           return snapshot_refuse (error, "%s has no column %s", e->table, e->fields[f].name);
-
-      /* Every row valid (a NULL from any part counts as invalid). */
-      check = row_check_sql (e);
-      sql = g_strdup_printf ("SELECT quote (id) FROM " SNAPSHOT_SCHEMA ".%s"
-                             " WHERE coalesce ((%s), 0) = 0 LIMIT 1", e->table, check);
-      if ((stmt = prepare (db, sql, error)) == NULL)
-        return FALSE;
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        {
-          g_autofree char *id = g_strndup ((const char *) sqlite3_column_text (stmt, 0), 80);
-
-          return snapshot_refuse (error, "an invalid %s row (id %s)", e->name, id);
-        }
-      if (rc != SQLITE_DONE)
-        return snapshot_refuse (error, "%s: %s", e->table, sqlite3_errmsg (db));
-      g_clear_pointer (&stmt, sqlite3_finalize);
     }
   return TRUE;
 }
@@ -3556,19 +3568,19 @@ snapshot_copy_locked (YpStore     *self,
 
       /* A table with triggers (clients: the search index) cannot be written while
        * trusted_schema is off, since the FTS5 table they write is not marked innocuous.
-       * Its rows are first copied into a temporary table; the insert below then runs with
-       * trusted_schema on but reads nothing of the snapshot. */
+       * Its rows are first copied into a table of the import's in-memory database
+       * (STAGE_SCHEMA); the insert below then runs with trusted_schema on but reads nothing
+       * of the snapshot. */
       staged = table_has_triggers (db, e->table);
       if (staged)
         {
           g_autofree char *stage = g_strdup_printf (
-            "CREATE TEMP TABLE yp_snapshot_stage AS SELECT %s FROM " SNAPSHOT_SCHEMA ".%s",
-            cols, e->table);
+            "CREATE TABLE " STAGE_SCHEMA ".%s AS SELECT %s FROM " SNAPSHOT_SCHEMA ".%s",
+            e->table, cols, e->table);
 
-          if (!run_sql (db, "DROP TABLE IF EXISTS temp.yp_snapshot_stage", NULL, error)
-              || !run_sql (db, stage, NULL, error))
+          if (!run_sql (db, stage, NULL, error))
             return FALSE;
-          source = g_strdup ("temp.yp_snapshot_stage");
+          source = g_strdup_printf (STAGE_SCHEMA ".%s", e->table);
         }
       else
         source = g_strdup_printf (SNAPSHOT_SCHEMA ".%s", e->table);
@@ -3594,8 +3606,10 @@ snapshot_copy_locked (YpStore     *self,
       ok = run_sql (db, sql, &changes, error);
       if (staged)
         {
+          g_autofree char *drop = g_strdup_printf ("DROP TABLE " STAGE_SCHEMA ".%s", e->table);
+
           sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-          ok = run_sql (db, "DROP TABLE temp.yp_snapshot_stage", NULL, ok ? error : NULL) && ok;
+          ok = run_sql (db, drop, NULL, ok ? error : NULL) && ok;
         }
       if (!ok)
         return FALSE;
@@ -3617,6 +3631,57 @@ snapshot_copy_locked (YpStore     *self,
   return TRUE;
 }
 
+/* ATTACH @uri AS snap on @db, which must already be defensive with trusted_schema off. */
+static gboolean
+snapshot_attach (sqlite3     *db,
+                 const char  *uri,
+                 GError     **error)
+{
+  g_autoptr(sqlite3_stmt) attach = prepare (db, "ATTACH ?1 AS " SNAPSHOT_SCHEMA, error);
+
+  if (attach == NULL)
+    return FALSE;
+  sqlite3_bind_text (attach, 1, uri, -1, SQLITE_STATIC);
+  if (sqlite3_step (attach) != SQLITE_DONE)
+    return snapshot_refuse (error, "cannot attach it: %s", sqlite3_errmsg (db));
+  if (sqlite3_db_readonly (db, SNAPSHOT_SCHEMA) != 1)
+    return snapshot_refuse (error, "it was not opened read-only");
+  return TRUE;
+}
+
+/* The checks that need not come before the copy run on a second read-only connection in a
+ * thread of their own while the rows are copied; the copy commits only once they passed. */
+typedef struct
+{
+  const char *uri;
+  GPtrArray  *entities;  /* the tables whose rows to validate */
+  GError     *error;
+} SnapshotCheck;
+
+static gpointer
+snapshot_check_thread (gpointer data)
+{
+  SnapshotCheck *check = data;
+  sqlite3 *db = NULL;
+  gboolean ok;
+
+  if (sqlite3_open_v2 (":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI
+                                        | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    ok = snapshot_refuse (&check->error, "cannot check it: %s",
+                          db ? sqlite3_errmsg (db) : "out of memory");
+  else
+    {
+      sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+      ok = snapshot_attach (db, check->uri, &check->error)
+           && snapshot_check_integrity (db, &check->error);
+      for (guint i = 0; ok && i < check->entities->len; i++)
+        ok = snapshot_check_rows (db, check->entities->pdata[i], &check->error);
+    }
+  sqlite3_close_v2 (db);
+  return GINT_TO_POINTER (ok);
+}
+
 static gboolean
 import_snapshot_locked (YpStore     *self,
                         const char  *path,
@@ -3624,13 +3689,16 @@ import_snapshot_locked (YpStore     *self,
                         GError     **error)
 {
   sqlite3 *db = self->writer.db;
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
   g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
   g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro", escaped);
   g_autofree char *cursor = NULL;
-  g_autoptr(sqlite3_stmt) attach = NULL;
+  g_autoptr(GPtrArray) later = g_ptr_array_new ();
+  SnapshotCheck check = { uri, later, NULL };
+  GThread *thread = NULL;
   int old_defensive = 0, old_trusted = 1;
-  gboolean ok;
-  int rc;
+  gboolean ok, checked;
 
   if (!g_path_is_absolute (path))
     return snapshot_refuse (error, "the path %s is not absolute", path);
@@ -3639,12 +3707,6 @@ import_snapshot_locked (YpStore     *self,
     return snapshot_refuse (error, "this SQLite does not read file: URIs");
   if (!sync_tables_locked (self, error))
     return FALSE;
-  sqlite3_create_function (db, "yp_utf8_valid", 1,
-                           SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-                           utf8_valid_func, NULL, NULL);
-  sqlite3_create_function (db, "yp_uuid_valid", 1,
-                           SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-                           uuid_valid_func, NULL, NULL);
 
   sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, -1, &old_defensive);
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1, &old_trusted);
@@ -3652,37 +3714,55 @@ import_snapshot_locked (YpStore     *self,
   /* = PRAGMA trusted_schema = OFF */
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 
-  if ((attach = prepare (db, "ATTACH ?1 AS " SNAPSHOT_SCHEMA, error)) == NULL)
-    ok = FALSE;
-  else
+  ok = snapshot_attach (db, uri, error)
+       && exec_sql (db, "ATTACH ':memory:' AS " STAGE_SCHEMA, error);
+  ok = ok && snapshot_check_schema (db, self->version, &cursor, error);
+  /* The rows of a table with triggers (clients: the search index and the sort key are made
+   * from them while copying) are checked first; the file's integrity and the other tables'
+   * rows in the thread. */
+  for (guint i = 0; ok && i < n; i++)
     {
-      sqlite3_bind_text (attach, 1, uri, -1, SQLITE_STATIC);
-      rc = sqlite3_step (attach);
-      g_clear_pointer (&attach, sqlite3_finalize);
-      if (rc != SQLITE_DONE)
-        ok = snapshot_refuse (error, "cannot attach it: %s", sqlite3_errmsg (db));
+      if (entities[i]->since > self->version)
+        continue;
+      if (table_has_triggers (db, entities[i]->table))
+        ok = snapshot_check_rows (db, entities[i], error);
       else
+        g_ptr_array_add (later, (gpointer) entities[i]);
+    }
+  if (ok)
+    thread = g_thread_new ("yp-snapshot-check", snapshot_check_thread, &check);
+
+  /* One transaction: the rows and the cursor, committed only if every check passed. */
+  ok = ok && exec_sql (db, "BEGIN IMMEDIATE", error);
+  if (ok)
+    {
+      g_autoptr(GError) copy_error = NULL;
+
+      ok = snapshot_copy_locked (self, tables, &copy_error)
+           && write_state (db, "sync_cursor", cursor, &copy_error);
+      checked = GPOINTER_TO_INT (g_thread_join (g_steal_pointer (&thread)));
+      if (!checked)
         {
-          ok = sqlite3_db_readonly (db, SNAPSHOT_SCHEMA) == 1
-               || snapshot_refuse (error, "it was not opened read-only");
-          ok = ok && snapshot_check_locked (self, &cursor, error);
-          /* One transaction: the rows and the cursor. */
-          ok = ok && exec_sql (db, "BEGIN IMMEDIATE", error);
-          if (ok)
-            {
-              ok = snapshot_copy_locked (self, tables, error)
-                   && write_state (db, "sync_cursor", cursor, error);
-              if (ok)
-                ok = exec_sql (db, "COMMIT", error);
-              if (!ok)
-                {
-                  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-                  g_hash_table_remove_all (tables);
-                }
-            }
-          sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
+          /* A refused file says why, even if the copy also stumbled over it. */
+          g_propagate_error (error, g_steal_pointer (&check.error));
+          ok = FALSE;
+        }
+      else if (!ok)
+        g_propagate_error (error, g_steal_pointer (&copy_error));
+      if (ok)
+        ok = exec_sql (db, "COMMIT", error);
+      if (!ok)
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          g_hash_table_remove_all (tables);
         }
     }
+  if (thread != NULL)
+    g_thread_join (thread);
+  g_clear_error (&check.error);
+  /* Also after a refusal that came after the ATTACH itself (read-write, say). */
+  sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
+  sqlite3_exec (db, "DETACH " STAGE_SCHEMA, NULL, NULL, NULL);
 
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, old_trusted, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, old_defensive, NULL);

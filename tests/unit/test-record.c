@@ -183,6 +183,82 @@ test_dates_and_sorting (void)
   g_assert_false (yp_uuid_is_valid ("6f1a3d1e"));
 }
 
+/* yp_datetime_is_valid answers YYYY-MM-DDTHH:MM:SSZ without GLib: it must agree with what it
+ * was before, GLib's parser behind a length and "T" check, on every such value, in the
+ * calendar or not (30 February, 24:00, leap years), and on other forms. */
+static gboolean
+glib_takes (const char *text)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (strlen (text) < 20 || text[10] != 'T')
+    return FALSE;
+  dt = g_date_time_new_from_iso8601 (text, NULL);
+  return dt != NULL;
+}
+
+static void
+test_datetime_fast_path (void)
+{
+  static const int years[] = { 1, 1900, 2000, 2023, 2024, 2100, 9999 };
+  static const char * const times[] = { "00:00:00", "23:59:59", "12:30:45", "24:00:00",
+                                        "23:60:00", "23:59:60", "99:99:99" };
+  static const char * const others[] = {
+    "2026-11-24T10:00:00+02:00", "2026-11-24T10:00:00.5Z", "2026-11-24 10:00:00Z",
+    "2026-11-24T10:00:00z", "0000-01-01T00:00:00Z", "2026-1-24T10:00:00Z", "2026-11-24T10:00:00",
+    "2026-11-24T10:00Z", "２026-11-24T10:00:00Z", "2026-11-24T1a:00:00Z",
+  };
+
+  for (guint y = 0; y < G_N_ELEMENTS (years); y++)
+    for (int m = 0; m <= 13; m++)
+      for (int d = 0; d <= 32; d++)
+        for (guint t = 0; t < G_N_ELEMENTS (times); t++)
+          {
+            g_autofree char *text = g_strdup_printf ("%04d-%02d-%02dT%sZ", years[y], m, d,
+                                                     times[t]);
+
+            if (yp_datetime_is_valid (text) != glib_takes (text))
+              g_error ("%s: %d", text, yp_datetime_is_valid (text));
+          }
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    g_assert_cmpint (yp_datetime_is_valid (others[i]), ==, glib_takes (others[i]));
+  g_assert_false (yp_datetime_is_valid ("2026-02-30T10:00:00Z"));
+  g_assert_true (yp_datetime_is_valid ("2024-02-29T10:00:00Z"));
+  g_assert_false (yp_date_is_valid ("2026-02-30"));
+  g_assert_true (yp_date_is_valid ("2024-02-29"));
+  g_assert_false (yp_date_is_valid ("2024-0a-29"));
+}
+
+/* The setters by index fill a record as the setters by name do, reusing text buffers. */
+static void
+test_set_at (void)
+{
+  const YpEntity *entity = yp_schema_lookup ("client");
+  g_autoptr(YpRecord) r = valid_client ();
+  int first = yp_entity_field_index (entity, "first_name");
+  int stage = yp_entity_field_index (entity, "stage");
+  g_autoptr(GError) error = NULL;
+
+  yp_record_set_string_at (r, (guint) first, "Helmixyz", 5);
+  g_assert_cmpstr (yp_record_get_string (r, "first_name"), ==, "Helmi");
+  yp_record_set_string_at (r, (guint) first, "Aino", 4);
+  g_assert_cmpstr (yp_record_get_string (r, "first_name"), ==, "Aino");
+  yp_record_set_int_at (r, (guint) stage, 9);
+  g_assert_false (yp_record_validate (r, &error));
+  g_assert_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_RANGE);
+  g_clear_error (&error);
+  yp_record_set_null_at (r, (guint) stage);
+  yp_record_set_null_at (r, (guint) first);
+  g_assert_true (yp_record_is_null (r, "first_name"));
+  g_assert_null (yp_record_get_string (r, "first_name"));
+  g_assert_false (yp_record_validate (r, &error));
+  g_assert_error (error, YP_VALIDATION_ERROR, YP_VALIDATION_ERROR_REQUIRED);
+  g_clear_error (&error);
+  yp_record_set_string_at (r, (guint) first, "Onni", 4);
+  g_assert_true (yp_record_validate (r, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -192,5 +268,7 @@ main (int argc, char **argv)
   g_test_add_func ("/record/validation", test_validation_messages);
   g_test_add_func ("/record/text", test_text_helpers);
   g_test_add_func ("/record/dates-sorting", test_dates_and_sorting);
+  g_test_add_func ("/record/datetime-fast-path", test_datetime_fast_path);
+  g_test_add_func ("/record/set-at", test_set_at);
   return g_test_run ();
 }
