@@ -286,7 +286,9 @@ on_engine_notify (YpSyncEngine *engine,
  * frame is painted the view sees only as many clients as can fit on the tallest monitor; the
  * rest are added right after that frame. With overlay scrollbars (the default) the first frame
  * looks exactly the same. With classic scrollbars the slider would show the cut, so there
- * the whole list is shown at once. */
+ * the whole list is shown at once. A row is as tall as yp_client_row_get_height_for() the list
+ * view says (its font's line heights and the row's padding; the list's own CSS can only add),
+ * and never less than MIN_ROW_HEIGHT. */
 #define MIN_ROW_HEIGHT 24   /* a row is two lines of text and 16 px of padding: never less */
 
 static guint
@@ -310,7 +312,8 @@ first_frame_rows (YpWindow *self)
     }
   if (height <= 0)
     return G_MAXUINT;
-  return (guint) (height / MIN_ROW_HEIGHT + 1);
+  return (guint) (height / MAX (MIN_ROW_HEIGHT,
+                                yp_client_row_get_height_for (GTK_WIDGET (self->list_view))) + 1);
 }
 
 /* Stops waiting for the first frame. The clock may have dropped its handlers already (GDK
