@@ -562,9 +562,13 @@ yp_store_open_at_version (const char  *path,
       return NULL;
   self->version = MAX (current, version);
 
-  /* The query connection is used only by yp_store_query_client_rows(), under query.lock. */
+  /* The query connection is used only by yp_store_query_client_rows(), under query.lock. It
+   * reads the list index once (a scan of a few MB that a cache cannot help) and the search
+   * index a little at a time, so 256 KiB of page cache instead of SQLite's 2 MiB: the same
+   * search times, 1.8 MB less memory from start-up on. */
   if (!open_conn (&self->query, path, TRUE, SQLITE_OPEN_NOMUTEX, error)
-      || !open_conn (&self->reader, path, TRUE, SQLITE_OPEN_FULLMUTEX, error))
+      || !open_conn (&self->reader, path, TRUE, SQLITE_OPEN_FULLMUTEX, error)
+      || !exec_sql (self->query.db, "PRAGMA cache_size = -256", error))
     return NULL;
 
   self->me_id = read_state (self->writer.db, "me");
