@@ -364,6 +364,25 @@ warm_icon_theme (void)
   g_task_run_in_thread (task, warm_icons_thread);
 }
 
+/* The app's style sheet, as AdwApplication would load it from a resource base path. The app
+ * has none (yp_application_new()): with one, GtkApplication adds its icons folder to the icon
+ * theme after GTK has started scanning the theme in a thread, which throws that scan away, and
+ * the first icon lookup scans everything again (60 M instructions, one more thread competing
+ * with the window for two cores). The app has no icons, menus or help overlay there. */
+static void
+load_style (void)
+{
+  GdkDisplay *display = gdk_display_get_default ();
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  if (display == NULL)
+    return;
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, RESOURCE_PATH "/style.css");
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
 static void
 yp_application_startup (GApplication *app)
 {
@@ -376,6 +395,7 @@ yp_application_startup (GApplication *app)
 
   open_store (YP_APPLICATION (app));
   G_APPLICATION_CLASS (yp_application_parent_class)->startup (app);
+  load_style ();
   warm_icon_theme ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
@@ -404,7 +424,7 @@ yp_application_class_init (YpApplicationClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
-  /* Before GtkApplication looks for style.css and the shortcuts window. */
+  /* Before the window templates and load_style() need them. */
   yp_resources_ensure ();
 
   object_class->finalize = yp_application_finalize;
@@ -435,9 +455,12 @@ yp_application_init (YpApplication *self)
 YpApplication *
 yp_application_new (void)
 {
-  return g_object_new (YP_TYPE_APPLICATION,
-                       "application-id", APP_ID,
-                       "resource-base-path", RESOURCE_PATH,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
-                       NULL);
+  YpApplication *app = g_object_new (YP_TYPE_APPLICATION,
+                                     "application-id", APP_ID,
+                                     "flags", G_APPLICATION_DEFAULT_FLAGS,
+                                     NULL);
+
+  /* GApplication derives one from the application id otherwise: see load_style(). */
+  g_application_set_resource_base_path (G_APPLICATION (app), NULL);
+  return app;
 }
