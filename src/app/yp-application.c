@@ -23,6 +23,12 @@ struct _YpApplication
   YpStore      *store;
   YpSyncEngine *engine;
   GError   *open_error;
+  /* The store is opened in a thread of its own (see open_store()); store and open_error are
+   * set, under open_lock, before opened is. */
+  GThread  *opener;
+  GMutex    open_lock;
+  GCond     open_cond;
+  gboolean  opened;
   char     *database;
   gboolean  exit_after_first_frame;
   gboolean  follow_ups_notified;
@@ -182,6 +188,8 @@ show_today_action (GSimpleAction *action,
     }
 }
 
+static void wait_for_store (YpApplication *self);
+
 static void
 yp_application_activate (GApplication *app)
 {
@@ -193,6 +201,8 @@ yp_application_activate (GApplication *app)
       gtk_window_present (window);
       return;
     }
+
+  wait_for_store (self);
 
   if (self->store == NULL)
     {
@@ -256,27 +266,60 @@ quit_action (GSimpleAction *action,
   g_application_quit (G_APPLICATION (user_data));
 }
 
-static void
-on_prefetched (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+typedef struct
 {
-  g_autoptr(GArray) rows = yp_store_query_client_rows_finish (YP_STORE (source), result, NULL);
+  YpApplication *app;
+  char          *path;
+} OpenData;
+
+static gpointer
+open_store_thread (gpointer user_data)
+{
+  OpenData *data = user_data;
+  GError *error = NULL;
+  g_autoptr(YpStore) store = NULL;
+  YpApplication *self = data->app;
+
+  store = yp_store_open (data->path, &error);
+
+  g_free (data->path);
+  g_free (data);
+  g_mutex_lock (&self->open_lock);
+  self->store = store ? g_object_ref (store) : NULL;
+  self->open_error = error;
+  self->opened = TRUE;
+  g_cond_signal (&self->open_cond);
+  g_mutex_unlock (&self->open_lock);
+
+  /* The window's first query is then a quick filter pass instead of a scan of every client. */
+  if (store != NULL)
+    {
+      g_autoptr(GArray) rows = yp_store_query_client_rows (store, NULL, YP_CLIENT_FILTER_ALL,
+                                                           YP_CLIENT_SORT_NAME, NULL);
+    }
+  return NULL;
 }
 
-/* Opens the store and warms its client-list index in a worker thread while GTK starts up on
- * this one, so the window's first query is a quick filter pass instead of a scan of every
- * client. A failure here is shown when the window would open. */
+/* Opens the store and then warms its client-list index in a thread of its own while GTK
+ * starts up on this one; activate waits for the opening only (wait_for_store()). A failure
+ * is shown when the window would open. */
 static void
 open_store (YpApplication *self)
 {
-  g_autofree char *path = dup_database_path (self);
+  OpenData *data = g_new0 (OpenData, 1);
 
-  g_clear_error (&self->open_error);
-  self->store = yp_store_open (path, &self->open_error);
-  if (self->store != NULL)
-    yp_store_query_client_rows_async (self->store, NULL, YP_CLIENT_FILTER_ALL,
-                                      YP_CLIENT_SORT_NAME, NULL, on_prefetched, NULL);
+  data->app = self;
+  data->path = dup_database_path (self);
+  self->opener = g_thread_new ("yp-open-store", open_store_thread, data);
+}
+
+static void
+wait_for_store (YpApplication *self)
+{
+  g_mutex_lock (&self->open_lock);
+  while (self->opener != NULL && !self->opened)
+    g_cond_wait (&self->open_cond, &self->open_lock);
+  g_mutex_unlock (&self->open_lock);
 }
 
 static void
@@ -321,6 +364,25 @@ warm_icon_theme (void)
   g_task_run_in_thread (task, warm_icons_thread);
 }
 
+/* The app's style sheet, as AdwApplication would load it from a resource base path. The app
+ * has none (yp_application_new()): with one, GtkApplication adds its icons folder to the icon
+ * theme after GTK has started scanning the theme in a thread, which throws that scan away, and
+ * the first icon lookup scans everything again (60 M instructions, one more thread competing
+ * with the window for two cores). The app has no icons, menus or help overlay there. */
+static void
+load_style (void)
+{
+  GdkDisplay *display = gdk_display_get_default ();
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  if (display == NULL)
+    return;
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, RESOURCE_PATH "/style.css");
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
 static void
 yp_application_startup (GApplication *app)
 {
@@ -333,6 +395,7 @@ yp_application_startup (GApplication *app)
 
   open_store (YP_APPLICATION (app));
   G_APPLICATION_CLASS (yp_application_parent_class)->startup (app);
+  load_style ();
   warm_icon_theme ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
@@ -344,6 +407,9 @@ yp_application_finalize (GObject *object)
 {
   YpApplication *self = YP_APPLICATION (object);
 
+  g_clear_pointer (&self->opener, g_thread_join);
+  g_mutex_clear (&self->open_lock);
+  g_cond_clear (&self->open_cond);
   g_clear_object (&self->engine);
   g_clear_object (&self->store);
   g_clear_error (&self->open_error);
@@ -358,7 +424,7 @@ yp_application_class_init (YpApplicationClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
-  /* Before GtkApplication looks for style.css and the shortcuts window. */
+  /* Before the window templates and load_style() need them. */
   yp_resources_ensure ();
 
   object_class->finalize = yp_application_finalize;
@@ -381,15 +447,20 @@ yp_application_init (YpApplication *self)
     { NULL }
   };
 
+  g_mutex_init (&self->open_lock);
+  g_cond_init (&self->open_cond);
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
 }
 
 YpApplication *
 yp_application_new (void)
 {
-  return g_object_new (YP_TYPE_APPLICATION,
-                       "application-id", APP_ID,
-                       "resource-base-path", RESOURCE_PATH,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
-                       NULL);
+  YpApplication *app = g_object_new (YP_TYPE_APPLICATION,
+                                     "application-id", APP_ID,
+                                     "flags", G_APPLICATION_DEFAULT_FLAGS,
+                                     NULL);
+
+  /* GApplication derives one from the application id otherwise: see load_style(). */
+  g_application_set_resource_base_path (G_APPLICATION (app), NULL);
+  return app;
 }

@@ -139,11 +139,11 @@ drop_layouts (YpClientRow *self)
 }
 
 static PangoFontDescription *
-dup_font (YpClientRow *self,
-          gboolean     caption,
-          gboolean     bold)
+dup_font (GtkWidget *widget,
+          gboolean   caption,
+          gboolean   bold)
 {
-  PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+  PangoContext *context = gtk_widget_get_pango_context (widget);
   PangoFontDescription *font = pango_font_description_copy (pango_context_get_font_description (context));
 
   if (caption)
@@ -167,7 +167,7 @@ make_layout (YpClientRow *self,
              gboolean     bold)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
-  PangoFontDescription *font = dup_font (self, caption, bold);
+  PangoFontDescription *font = dup_font (GTK_WIDGET (self), caption, bold);
 
   pango_layout_set_font_description (layout, font);
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
@@ -179,11 +179,11 @@ make_layout (YpClientRow *self,
 /* Line heights from font metrics alone: no text is shaped to measure a row. Asking Pango for
  * metrics shapes sample text, so the answer is kept per font (all rows share one or two). */
 static int
-line_height (YpClientRow *self,
-             gboolean     caption)
+line_height (GtkWidget *widget,
+             gboolean   caption)
 {
   static GHashTable *cache = NULL;   /* PangoFontDescription → height in pixels */
-  PangoFontDescription *font = dup_font (self, caption, !caption);
+  PangoFontDescription *font = dup_font (widget, caption, !caption);
   gpointer cached;
   int height;
 
@@ -197,7 +197,7 @@ line_height (YpClientRow *self,
       return GPOINTER_TO_INT (cached);
     }
   {
-    PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+    PangoContext *context = gtk_widget_get_pango_context (widget);
     PangoFontMetrics *metrics = pango_context_get_metrics (context, font, NULL);
 
     height = pango_font_metrics_get_height (metrics);
@@ -219,8 +219,6 @@ yp_client_row_measure (GtkWidget      *widget,
                        int            *minimum_baseline,
                        int            *natural_baseline)
 {
-  YpClientRow *self = YP_CLIENT_ROW (widget);
-
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
       /* Names are ellipsized: any width will do. */
@@ -229,7 +227,14 @@ yp_client_row_measure (GtkWidget      *widget,
       return;
     }
   /* Every row has room for the attention line, so rows do not jump when it changes. */
-  *minimum = *natural = 2 * PAD_Y + line_height (self, FALSE) + LINE_GAP + line_height (self, TRUE);
+  *minimum = *natural = yp_client_row_get_height_for (widget);
+}
+
+int
+yp_client_row_get_height_for (GtkWidget *widget)
+{
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), 0);
+  return 2 * PAD_Y + line_height (widget, FALSE) + LINE_GAP + line_height (widget, TRUE);
 }
 
 static GdkRGBA
@@ -281,7 +286,7 @@ yp_client_row_snapshot (GtkWidget   *widget,
 {
   YpClientRow *self = YP_CLIENT_ROW (widget);
   int width = gtk_widget_get_width (widget);
-  int name_h = line_height (self, FALSE);
+  int name_h = line_height (GTK_WIDGET (self), FALSE);
   int right = width - PAD_X;
   GdkRGBA fg, badge_bg, stage_bg, dim, warning;
 

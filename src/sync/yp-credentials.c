@@ -4,9 +4,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <libsecret/secret.h>
 
 #include "yp-credentials.h"
+#include "yp-net.h"
 
 static const SecretSchema *
 token_schema (void)
@@ -31,15 +31,18 @@ yp_credentials_store_token (const char    *server,
                             GCancellable  *cancellable,
                             GError       **error)
 {
+  const YpSecret *secret = yp_net_get_secret (error);
   g_autofree char *label = NULL;
 
   g_return_val_if_fail (server != NULL && username != NULL && token != NULL, FALSE);
 
+  if (secret == NULL)
+    return FALSE;
   /* TRANSLATORS: the keyring entry's name; %s are the user name and the server address */
   label = g_strdup_printf (_("Yhteispolku sign-in for %s at %s"), username, server);
-  return secret_password_store_sync (token_schema (), SECRET_COLLECTION_DEFAULT, label, token,
-                                     cancellable, error,
-                                     "server", server, "username", username, NULL);
+  return secret->password_store_sync (token_schema (), SECRET_COLLECTION_DEFAULT, label, token,
+                                      cancellable, error,
+                                      "server", server, "username", username, NULL);
 }
 
 char *
@@ -48,10 +51,14 @@ yp_credentials_lookup_token (const char    *server,
                              GCancellable  *cancellable,
                              GError       **error)
 {
+  const YpSecret *secret = yp_net_get_secret (error);
+
   g_return_val_if_fail (server != NULL && username != NULL, NULL);
 
-  return secret_password_lookup_sync (token_schema (), cancellable, error,
-                                      "server", server, "username", username, NULL);
+  if (secret == NULL)
+    return NULL;
+  return secret->password_lookup_sync (token_schema (), cancellable, error,
+                                       "server", server, "username", username, NULL);
 }
 
 gboolean
@@ -60,12 +67,15 @@ yp_credentials_clear_token (const char    *server,
                             GCancellable  *cancellable,
                             GError       **error)
 {
+  const YpSecret *secret = yp_net_get_secret (error);
   GError *local_error = NULL;
 
   g_return_val_if_fail (server != NULL && username != NULL, FALSE);
 
-  secret_password_clear_sync (token_schema (), cancellable, &local_error,
-                              "server", server, "username", username, NULL);
+  if (secret == NULL)
+    return FALSE;
+  secret->password_clear_sync (token_schema (), cancellable, &local_error,
+                               "server", server, "username", username, NULL);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -74,15 +84,56 @@ yp_credentials_clear_token (const char    *server,
   return TRUE;
 }
 
-static void
-store_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+/* The asynchronous calls run the synchronous ones in a worker thread, so libsecret is also
+ * loaded there (yp-net.h), never on the way to the window's first frame. */
+typedef struct
 {
-  g_autoptr(GTask) task = user_data;
+  char *server;
+  char *username;
+  char *token;
+} TokenJob;
+
+static void
+token_job_free (gpointer data)
+{
+  TokenJob *job = data;
+
+  g_free (job->server);
+  g_free (job->username);
+  g_free (job->token);
+  g_free (job);
+}
+
+static GTask *
+token_task_new (const char          *server,
+                const char          *username,
+                const char          *token,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data,
+                gpointer             source_tag)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  TokenJob *job = g_new0 (TokenJob, 1);
+
+  job->server = g_strdup (server);
+  job->username = g_strdup (username);
+  job->token = g_strdup (token);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, job, token_job_free);
+  return task;
+}
+
+static void
+store_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  TokenJob *job = task_data;
   GError *error = NULL;
 
-  if (secret_password_store_finish (result, &error))
+  if (yp_credentials_store_token (job->server, job->username, job->token, cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -96,13 +147,10 @@ yp_credentials_store_token_async (const char          *server,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autofree char *label = g_strdup_printf (_("Yhteispolku sign-in for %s at %s"),
-                                            username, server);
+  g_autoptr(GTask) task = token_task_new (server, username, token, cancellable, callback,
+                                          user_data, yp_credentials_store_token_async);
 
-  g_task_set_source_tag (task, yp_credentials_store_token_async);
-  secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT, label, token, cancellable,
-                         store_done_cb, task, "server", server, "username", username, NULL);
+  g_task_run_in_thread (task, store_thread);
 }
 
 gboolean
@@ -113,18 +161,19 @@ yp_credentials_store_token_finish (GAsyncResult  *result,
 }
 
 static void
-lookup_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+lookup_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
 {
-  g_autoptr(GTask) task = user_data;
+  TokenJob *job = task_data;
   GError *error = NULL;
-  char *token = secret_password_lookup_finish (result, &error);
+  char *token = yp_credentials_lookup_token (job->server, job->username, cancellable, &error);
 
   if (error)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, token, (GDestroyNotify) secret_password_free);
+    g_task_return_pointer (task, token, g_free);
 }
 
 void
@@ -134,11 +183,10 @@ yp_credentials_lookup_token_async (const char          *server,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GTask) task = token_task_new (server, username, NULL, cancellable, callback,
+                                          user_data, yp_credentials_lookup_token_async);
 
-  g_task_set_source_tag (task, yp_credentials_lookup_token_async);
-  secret_password_lookup (token_schema (), cancellable, lookup_done_cb, task,
-                          "server", server, "username", username, NULL);
+  g_task_run_in_thread (task, lookup_thread);
 }
 
 char *

@@ -11,11 +11,11 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
 #include <string.h>
 
 #include "yp-credentials.h"
 #include "yp-messages.h"
+#include "yp-net.h"
 #include "yp-sync-engine.h"
 #include "yp-util.h"
 
@@ -88,14 +88,29 @@ static void kick (YpSyncEngine *self);
 
 /* ---- HTTP (worker threads) ----------------------------------------------------------------- */
 
+/* NULL when libsoup cannot be loaded (yp-net.h); http() then reports the server as
+ * unreachable. */
 static SoupSession *
 new_session (void)
 {
-  SoupSession *session = soup_session_new ();
+  const YpSoup *soup = yp_net_get_soup (NULL);
+  SoupSession *session;
 
-  soup_session_set_timeout (session, 60);
-  soup_session_set_idle_timeout (session, 30);
+  if (soup == NULL)
+    return NULL;
+  session = soup->session_new ();
+  soup->session_set_timeout (session, 60);
+  soup->session_set_idle_timeout (session, 30);
   return session;
+}
+
+static void
+set_unreachable_error (GError       **error,
+                       const GError  *cause)
+{
+  g_set_error (error, YP_SYNC_ERROR, YP_SYNC_ERROR_OFFLINE,
+               _("The coordination server could not be reached (%s). Your changes are "
+                 "kept on this computer and sent later."), cause->message);
 }
 
 /* Returns the HTTP status, or 0 with an OFFLINE error when the server cannot be reached. */
@@ -110,11 +125,20 @@ http (SoupSession  *session,
       GBytes      **out_body,
       GError      **error)
 {
+  const YpSoup *soup = NULL;
   g_autofree char *uri = g_strconcat (base, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GError) local_error = NULL;
   GBytes *reply;
 
+  if (session == NULL || (soup = yp_net_get_soup (&local_error)) == NULL)
+    {
+      if (local_error == NULL)
+        local_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "libsoup");
+      set_unreachable_error (error, local_error);
+      return 0;
+    }
+  msg = soup->message_new (method, uri);
   if (msg == NULL)
     {
       g_set_error (error, YP_SYNC_ERROR, YP_SYNC_ERROR_INVALID_URL,
@@ -124,24 +148,22 @@ http (SoupSession  *session,
   if (token)
     {
       g_autofree char *value = g_strdup_printf ("Bearer %s", token);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                    value);
+      soup->message_headers_replace (soup->message_get_request_headers (msg), "Authorization",
+                                     value);
     }
   if (body)
-    soup_message_set_request_body_from_bytes (msg, content_type, body);
-  reply = soup_session_send_and_read (session, msg, NULL, &local_error);
+    soup->message_set_request_body_from_bytes (msg, content_type, body);
+  reply = soup->session_send_and_read (session, msg, NULL, &local_error);
   if (reply == NULL)
     {
-      g_set_error (error, YP_SYNC_ERROR, YP_SYNC_ERROR_OFFLINE,
-                   _("The coordination server could not be reached (%s). Your changes are "
-                     "kept on this computer and sent later."), local_error->message);
+      set_unreachable_error (error, local_error);
       return 0;
     }
   if (out_body)
     *out_body = reply;
   else
     g_bytes_unref (reply);
-  return soup_message_get_status (msg);
+  return soup->message_get_status (msg);
 }
 
 static JsonNode *
@@ -464,6 +486,7 @@ first_sync_snapshot (SyncJob      *job,
                      char        **cursor,
                      GError      **error)
 {
+  const YpSoup *soup = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *auth = NULL;
   g_autofree char *dir = NULL;
@@ -481,25 +504,30 @@ first_sync_snapshot (SyncJob      *job,
 
   if (*cursor != NULL || g_strcmp0 (g_getenv ("YP_SYNC_SNAPSHOT"), "0") == 0)
     return TRUE;
+  if (session == NULL || (soup = yp_net_get_soup (&local_error)) == NULL)
+    {
+      if (local_error == NULL)
+        local_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "libsoup");
+      set_unreachable_error (error, local_error);
+      return FALSE;
+    }
 
   uri = g_strconcat (job->url, "/api/v1/snapshot", NULL);
-  if ((msg = soup_message_new ("GET", uri)) == NULL)
+  if ((msg = soup->message_new ("GET", uri)) == NULL)
     {
       g_set_error (error, YP_SYNC_ERROR, YP_SYNC_ERROR_INVALID_URL,
                    _("The server address %s is not valid."), job->url);
       return FALSE;
     }
   auth = g_strdup_printf ("Bearer %s", job->token);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  if ((in = soup_session_send (session, msg, NULL, &local_error)) == NULL)
+  soup->message_headers_replace (soup->message_get_request_headers (msg), "Authorization", auth);
+  if ((in = soup->session_send (session, msg, NULL, &local_error)) == NULL)
     {
-      g_set_error (error, YP_SYNC_ERROR, YP_SYNC_ERROR_OFFLINE,
-                   _("The coordination server could not be reached (%s). Your changes are "
-                     "kept on this computer and sent later."), local_error->message);
+      set_unreachable_error (error, local_error);
       return FALSE;
     }
-  status = soup_message_get_status (msg);
-  type = soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL);
+  status = soup->message_get_status (msg);
+  type = soup->message_headers_get_content_type (soup->message_get_response_headers (msg), NULL);
   if (status == 401)
     return set_status_error (status, NULL, error);
   if (status != 200 || g_strcmp0 (type, "application/vnd.sqlite3") != 0)
