@@ -23,6 +23,7 @@
 #include "yp-sync-engine.h"
 #include "yp-util.h"
 #include "yp-server-test-util.h"
+#include "yp-test-util.h"
 
 #define PASSWORD "salasana-1234"
 
@@ -145,24 +146,6 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
@@ -179,7 +162,7 @@ fixture_tear_down (Fixture       *f,
   /* Let queued "changed" emissions that hold the stores run out. */
   for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
     ;
-  remove_tree (f->dir);
+  yp_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->server_db);
   g_free (f->url);
