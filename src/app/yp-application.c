@@ -280,6 +280,9 @@ open_store_thread (gpointer user_data)
   g_autoptr(YpStore) store = NULL;
   YpApplication *self = data->app;
 
+  /* The store emits ::changed in the thread-default context of the thread that opens it. This
+   * thread pushes none, so that is the global default context: the main loop's, as the
+   * windows need. */
   store = yp_store_open (data->path, &error);
 
   g_free (data->path);

@@ -314,43 +314,6 @@ error_code (const Reply *reply)
                                                     json_parser_get_root (parser)), "code"));
 }
 
-static guint
-count_in_bytes (const char *data,
-                gsize       n,
-                const char *needle)
-{
-  gsize len = strlen (needle);
-  guint count = 0;
-
-  for (gsize i = 0; i + len <= n; i++)
-    if (memcmp (data + i, needle, len) == 0)
-      count++;
-  return count;
-}
-
-/* Byte search of every file under @dir. */
-static guint
-count_in_tree (const char *dir_path,
-               const char *needle)
-{
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *name;
-  guint count = 0;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (dir_path, name, NULL);
-      g_autofree char *data = NULL;
-      gsize n = 0;
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        count += count_in_tree (child, needle);
-      else if (g_file_get_contents (child, &data, &n, NULL))
-        count += count_in_bytes (data, n, needle);
-    }
-  return count;
-}
-
 /* Snapshot files left anywhere under @dir (the server's folder and every laptop's). */
 static guint
 count_snapshot_files (const char *dir_path)
@@ -592,8 +555,8 @@ test_late_joiner_and_revoked (Fixture       *f,
   g_assert_nonnull (yp_store_get (bob->store, yp_schema_lookup ("client"), client_id, NULL));
   g_assert_cmpuint (n_rows (bob->store, "message", client_id), ==, 1);
   g_assert_cmpuint (n_rows (bob->store, "attachment", client_id), ==, 0);
-  g_assert_cmpuint (count_in_tree (bob->dir, SENTINEL_OLD), ==, 0);
-  g_assert_cmpuint (count_in_tree (bob->dir, SENTINEL_NEW), >, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (bob->dir, SENTINEL_OLD), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (bob->dir, SENTINEL_NEW), >, 0);
   {
     /* The bytes the server sends Bob: the client and the new message, not the old one. */
     g_auto(Reply) reply = { 0 };
@@ -607,15 +570,15 @@ test_late_joiner_and_revoked (Fixture       *f,
     bytes = g_bytes_get_data (reply.body, &size);
     g_assert_cmpuint (size, >, 100);
     g_assert_true (memcmp (bytes, "SQLite format 3", 16) == 0);
-    g_assert_cmpuint (count_in_bytes (bytes, size, SENTINEL_NAME), >, 0);
-    g_assert_cmpuint (count_in_bytes (bytes, size, SENTINEL_NEW), >, 0);
-    g_assert_cmpuint (count_in_bytes (bytes, size, SENTINEL_OLD), ==, 0);
+    g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NAME), >, 0);
+    g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NEW), >, 0);
+    g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_OLD), ==, 0);
   }
 
   /* Carol takes no part in the client: nothing of it reaches her. */
   carol = laptop_new (f, "carol", "carol", TRUE);
   g_assert_cmpuint (yp_store_count_clients (carol->store), ==, 0);
-  g_assert_cmpuint (count_in_tree (carol->dir, SENTINEL_NAME), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (carol->dir, SENTINEL_NAME), ==, 0);
   {
     g_auto(Reply) reply = { 0 };
     gsize size;
@@ -625,10 +588,10 @@ test_late_joiner_and_revoked (Fixture       *f,
     reply = request (f, "GET", "/api/v1/snapshot", carol_token, NULL);
     g_assert_cmpuint (reply.status, ==, 200);
     bytes = g_bytes_get_data (reply.body, &size);
-    g_assert_cmpuint (count_in_bytes (bytes, size, SENTINEL_NAME), ==, 0);
-    g_assert_cmpuint (count_in_bytes (bytes, size, SENTINEL_NEW), ==, 0);
+    g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NAME), ==, 0);
+    g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NEW), ==, 0);
     /* The directory is shared: Carol sees who Alice is. */
-    g_assert_cmpuint (count_in_bytes (bytes, size, "Alice Omistaja"), >, 0);
+    g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, "Alice Omistaja"), >, 0);
   }
 
   /* The client revokes Bob's access: his next snapshot has nothing of the client, and a new
@@ -642,14 +605,14 @@ test_late_joiner_and_revoked (Fixture       *f,
     const char *bytes = g_bytes_get_data (reply.body, &size);
 
     g_assert_cmpuint (reply.status, ==, 200);
-    g_assert_cmpuint (count_in_bytes (bytes, size, SENTINEL_NAME), ==, 0);
-    g_assert_cmpuint (count_in_bytes (bytes, size, SENTINEL_NEW), ==, 0);
+    g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NAME), ==, 0);
+    g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NEW), ==, 0);
   }
   {
     Laptop *bob2 = laptop_new (f, "bob-2", "bob", TRUE);
 
     g_assert_cmpuint (yp_store_count_clients (bob2->store), ==, 0);
-    g_assert_cmpuint (count_in_tree (bob2->dir, SENTINEL_NAME), ==, 0);
+    g_assert_cmpuint (yp_test_count_in_tree (bob2->dir, SENTINEL_NAME), ==, 0);
   }
   /* Bob's first laptop is told on its next sync, as after a pull. */
   sync_ok (bob);

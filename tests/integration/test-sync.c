@@ -274,44 +274,6 @@ write_file (Fixture    *f,
 }
 
 static guint
-count_in_file (const char *path,
-               const char *needle)
-{
-  g_autofree char *data = NULL;
-  gsize n = 0;
-  guint count = 0;
-  gsize len = strlen (needle);
-
-  if (!g_file_get_contents (path, &data, &n, NULL))
-    return 0;
-  for (gsize i = 0; i + len <= n; i++)
-    if (memcmp (data + i, needle, len) == 0)
-      count++;
-  return count;
-}
-
-/* Byte search of every file under @dir. */
-static guint
-count_in_tree (const char *dir_path,
-               const char *needle)
-{
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *name;
-  guint count = 0;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (dir_path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        count += count_in_tree (child, needle);
-      else
-        count += count_in_file (child, needle);
-    }
-  return count;
-}
-
-static guint
 n_rows (YpStore    *store,
         const char *entity,
         const char *client_id)
@@ -397,7 +359,7 @@ test_seed_000 (Fixture       *f,
   g_assert_cmpuint (blob_status (f, "bob", yp_record_get_string (early_att, "sha256")), ==, 404);
   g_assert_cmpuint (blob_status (f, "alice", yp_record_get_string (early_att, "sha256")), ==,
                     200);
-  g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_OLD), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (f->b_dir, SENTINEL_OLD), ==, 0);
 
   /* Bob writes into the client's space: a message, an attachment, a cached copy. */
   bob_msg = yp_messages_send (f->b, client_id, "Bobin viesti " SENTINEL_BOB, &error);
@@ -418,7 +380,7 @@ test_seed_000 (Fixture       *f,
                                                        yp_record_get_string (bob_att, "sha256"));
     g_assert_true (g_file_test (blob, G_FILE_TEST_IS_REGULAR));
   }
-  g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_BOB), >, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (f->b_dir, SENTINEL_BOB), >, 0);
 
   /* The client revokes Bob's access. */
   g_assert_true (yp_participants_revoke (f->a, participant_id, "Asiakkaan toive", &error));
@@ -448,15 +410,15 @@ test_seed_000 (Fixture       *f,
   b_blobs = g_build_filename (f->b_dir, "blobs", NULL);
   cache = g_build_filename (g_get_user_cache_dir (), "yhteispolku", "attachments", client_id,
                             NULL);
-  g_assert_cmpuint (count_in_file (b_db, SENTINEL_BOB), ==, 0);
-  g_assert_cmpuint (count_in_file (b_wal, SENTINEL_BOB), ==, 0);
-  g_assert_cmpuint (count_in_tree (b_blobs, SENTINEL_BOB), ==, 0);
-  g_assert_cmpuint (count_in_file (b_db, SENTINEL_NAME), ==, 0);
-  g_assert_cmpuint (count_in_file (b_wal, SENTINEL_NAME), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_file (b_db, SENTINEL_BOB), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_file (b_wal, SENTINEL_BOB), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (b_blobs, SENTINEL_BOB), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_file (b_db, SENTINEL_NAME), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_file (b_wal, SENTINEL_NAME), ==, 0);
   g_assert_false (g_file_test (cache, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_BOB), ==, 0);
-  g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_NAME), ==, 0);
-  g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_LATE), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (f->b_dir, SENTINEL_BOB), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (f->b_dir, SENTINEL_NAME), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (f->b_dir, SENTINEL_LATE), ==, 0);
   /* The purge was acknowledged, and the server audited it. */
   g_assert_cmpuint (server_audit_count (f, "purge", client_id), ==, 1);
   g_assert_cmpuint (server_audit_count (f, "purge_acknowledged", client_id), ==, 1);
@@ -524,8 +486,8 @@ test_case_set_catches_missed_revocation (Fixture       *f,
   g_assert_cmpstr (f->purged->pdata[0], ==, client_id);
   g_assert_cmpuint (f->quarantined, ==, 1);
   g_assert_cmpuint (yp_store_count_clients (f->b), ==, 0);
-  g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_NAME), ==, 0);
-  g_assert_cmpuint (count_in_tree (f->b_dir, SENTINEL_LATE), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (f->b_dir, SENTINEL_NAME), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (f->b_dir, SENTINEL_LATE), ==, 0);
   /* Polls afterwards agree with the server and purge nothing more. */
   sync_ok (f->eb);
   g_assert_cmpuint (f->purged->len, ==, 1);
@@ -728,8 +690,8 @@ test_token_only_in_keyring (Fixture       *f,
   g_assert_nonnull (token);
   g_assert_cmpuint (strlen (token), ==, 64);
   /* Nowhere under the app's data folder (database, WAL, blobs, drafts). */
-  g_assert_cmpuint (count_in_tree (f->a_dir, token), ==, 0);
-  g_assert_cmpuint (count_in_tree (g_get_user_cache_dir (), token), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (f->a_dir, token), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (g_get_user_cache_dir (), token), ==, 0);
 }
 
 static void

@@ -56,22 +56,6 @@ teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-static GtkWidget *
-find_widget_of_type (GtkWidget *root,
-                     GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_widget_of_type (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static GtkMenuButton *
 find_menu_button (GtkWidget  *root,
                   const char *icon_name)
@@ -92,7 +76,7 @@ find_menu_button (GtkWidget  *root,
 static GListModel *
 list_view_model (Fixture *f)
 {
-  GtkWidget *view = find_widget_of_type (GTK_WIDGET (f->window), GTK_TYPE_LIST_VIEW);
+  GtkWidget *view = yp_ui_test_find_type (GTK_WIDGET (f->window), GTK_TYPE_LIST_VIEW);
 
   g_assert_nonnull (view);
   return G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (view)));
@@ -128,7 +112,7 @@ static void
 on_after_paint (GdkFrameClock *clock,
                 FirstFrame    *ff)
 {
-  GtkWidget *list = find_widget_of_type (GTK_WIDGET (ff->f->window), GTK_TYPE_LIST_VIEW);
+  GtkWidget *list = yp_ui_test_find_type (GTK_WIDGET (ff->f->window), GTK_TYPE_LIST_VIEW);
 
   g_signal_handlers_disconnect_by_func (clock, on_after_paint, ff);
   ff->list_height = gtk_widget_get_height (list);
@@ -248,7 +232,7 @@ test_menus_on_first_open (Fixture *f, gconstpointer data)
   gtk_menu_button_popdown (main_menu);
 
   /* The view button shows its label; its menu has the five groups and three orders. */
-  for (GtkWidget *w = find_widget_of_type (GTK_WIDGET (f->window), GTK_TYPE_SEARCH_ENTRY); w;
+  for (GtkWidget *w = yp_ui_test_find_type (GTK_WIDGET (f->window), GTK_TYPE_SEARCH_ENTRY); w;
        w = gtk_widget_get_next_sibling (w))
     if (GTK_IS_MENU_BUTTON (w))
       view_button = GTK_MENU_BUTTON (w);

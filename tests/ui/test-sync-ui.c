@@ -106,27 +106,11 @@ teardown (Fixture *f, gconstpointer data)
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static GtkWidget *
-find_widget_named (GtkWidget  *root,
-                   const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_widget_named (c, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* What the indicator says in words (its tooltip, which is also its accessible label). */
 static char *
 indicator_text (Fixture *f)
 {
-  GtkWidget *button = find_widget_named (GTK_WIDGET (f->window), "sync");
+  GtkWidget *button = yp_ui_test_find_named (GTK_WIDGET (f->window), "sync");
 
   g_assert_nonnull (button);
   return g_strdup (gtk_widget_get_tooltip_text (button));

@@ -66,40 +66,6 @@ wait_for_list (Fixture *f)
   while (g_main_context_iteration (NULL, FALSE));
 }
 
-/* The first widget of @type below @root. */
-static GtkWidget *
-find_widget_of_type (GtkWidget *root,
-                     GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_widget_of_type (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* The widget whose buildable id (from the template) is @name. */
-static GtkWidget *
-find_widget_named (GtkWidget  *root,
-                   const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_widget_named (c, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The entry row whose title starts with @title (the English UI), found as a screen reader
  * would: by walking the widget tree. */
 static GtkWidget *
@@ -454,12 +420,12 @@ test_notifications (Fixture *f, gconstpointer data)
   g_assert_cmpuint (unread, >=, 1);
   yp_ui_test_flush (50);
 
-  button = GTK_MENU_BUTTON (find_widget_named (GTK_WIDGET (f->window), "notifications"));
+  button = GTK_MENU_BUTTON (yp_ui_test_find_named (GTK_WIDGET (f->window), "notifications"));
   g_assert_nonnull (button);
   g_assert_true (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (button)), "unread") != NULL);
   gtk_menu_button_popup (button);
   yp_ui_test_flush (20);
-  list = GTK_LIST_BOX (find_widget_of_type (GTK_WIDGET (gtk_menu_button_get_popover (button)),
+  list = GTK_LIST_BOX (yp_ui_test_find_type (GTK_WIDGET (gtk_menu_button_get_popover (button)),
                                             GTK_TYPE_LIST_BOX));
   row = GTK_WIDGET (gtk_list_box_get_row_at_index (list, 0));
   g_assert_nonnull (row);
@@ -478,7 +444,7 @@ test_notifications (Fixture *f, gconstpointer data)
 static gboolean
 page_visible (YpClientView *view, const char *name)
 {
-  AdwViewStack *pages = ADW_VIEW_STACK (find_widget_of_type (GTK_WIDGET (view),
+  AdwViewStack *pages = ADW_VIEW_STACK (yp_ui_test_find_type (GTK_WIDGET (view),
                                                              ADW_TYPE_VIEW_STACK));
   GtkWidget *child = adw_view_stack_get_child_by_name (pages, name);
 

@@ -2,6 +2,7 @@
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <string.h>
 
 #include "yp-test-util.h"
 
@@ -93,4 +94,50 @@ yp_test_sql_text (const char *path,
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   return result;
+}
+
+guint
+yp_test_count_in_bytes (const char *data,
+                        gsize       n,
+                        const char *needle)
+{
+  gsize len = strlen (needle);
+  guint count = 0;
+
+  for (gsize i = 0; i + len <= n; i++)
+    if (memcmp (data + i, needle, len) == 0)
+      count++;
+  return count;
+}
+
+guint
+yp_test_count_in_file (const char *path,
+                       const char *needle)
+{
+  g_autofree char *data = NULL;
+  gsize n = 0;
+
+  if (!g_file_get_contents (path, &data, &n, NULL))
+    return 0;
+  return yp_test_count_in_bytes (data, n, needle);
+}
+
+guint
+yp_test_count_in_tree (const char *dir_path,
+                       const char *needle)
+{
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (dir_path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        count += yp_test_count_in_tree (child, needle);
+      else
+        count += yp_test_count_in_file (child, needle);
+    }
+  return count;
 }
