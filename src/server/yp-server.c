@@ -558,15 +558,244 @@ handle_sync (YpServer          *self,
   respond_json (msg, 200, response);
 }
 
-/* GET /api/v1/snapshot: the first sync as one SQLite file (docs/api.md). */
+/* GET /api/v1/snapshot: the first sync as a stream of SQLite parts (docs/api.md).
+ *
+ * A worker builds the parts one after another on a connection of its own; the main loop
+ * audits the clients of each part (committed before the part leaves), appends the part to the
+ * chunked response and lets libsoup write it while the worker builds the next one and the app
+ * copies the last. The message stays paused until the first part is ready, so an error before
+ * it is still a JSON error; after that, an error ends the body without the end marker and the
+ * app sees an incomplete stream. If the connection goes, the worker stops after its part. */
+
+#define SNAPSHOT_CONTENT_TYPE "application/vnd.yhteispolku.snapshot-parts"
+
+typedef struct
+{
+  YpServer          *self;
+  SoupServer        *soup;
+  SoupServerMessage *msg;
+  YpServerStore     *store;
+  char              *account_id;
+  GMainContext      *context;
+  GAsyncQueue       *parts;      /* SnapshotPart, from the worker to the main loop */
+  gint               finished;   /* atomic: the message is over; the worker stops */
+  gboolean           started;    /* main loop: the 200 and the first part went out */
+  gboolean           ended;      /* main loop: the body is complete */
+} SnapshotStream;
+
+typedef struct
+{
+  GBytes    *bytes;      /* NULL: no more parts (or @error) */
+  GPtrArray *clients;    /* the clients no earlier part held */
+  gint64     seq;
+  GError    *error;
+} SnapshotPart;
+
+static void
+snapshot_part_free (gpointer data)
+{
+  SnapshotPart *part = data;
+
+  g_clear_pointer (&part->bytes, g_bytes_unref);
+  g_clear_pointer (&part->clients, g_ptr_array_unref);
+  g_clear_error (&part->error);
+  g_free (part);
+}
+
+static void
+snapshot_stream_clear (SnapshotStream *s)
+{
+  g_object_unref (s->self);
+  g_object_unref (s->soup);
+  g_object_unref (s->msg);
+  g_object_unref (s->store);
+  g_free (s->account_id);
+  g_main_context_unref (s->context);
+  g_async_queue_unref (s->parts);
+}
+
+static SnapshotStream *
+snapshot_stream_ref (SnapshotStream *s)
+{
+  return g_atomic_rc_box_acquire (s);
+}
+
+static void
+snapshot_stream_unref (SnapshotStream *s)
+{
+  g_atomic_rc_box_release_full (s, (GDestroyNotify) snapshot_stream_clear);
+}
+
+static void
+snapshot_stream_closure_unref (gpointer  data,
+                               GClosure *closure)
+{
+  snapshot_stream_unref (data);
+}
+
+static void
+snapshot_finished (SoupServerMessage *msg,
+                   gpointer           data)
+{
+  SnapshotStream *s = data;
+
+  g_atomic_int_set (&s->finished, TRUE);
+  s->ended = TRUE;
+  log_request (msg, s->account_id, NULL);
+  /* The handler holds @s, which holds @msg: let go of both. */
+  g_signal_handlers_disconnect_by_func (msg, snapshot_finished, s);
+}
+
+/* Ends the response: with the end marker when @complete, else cut short (the app refuses an
+ * incomplete stream). */
+static void
+snapshot_end (SnapshotStream *s,
+              gboolean        complete)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (s->msg);
+  static const guint8 end_marker[4] = { 0, 0, 0, 0 };
+
+  if (complete)
+    soup_message_body_append (body, SOUP_MEMORY_STATIC, end_marker, sizeof end_marker);
+  soup_message_body_complete (body);
+  s->ended = TRUE;
+  g_atomic_int_set (&s->finished, TRUE);
+  soup_server_unpause_message (s->soup, s->msg);
+}
+
+static void
+snapshot_fail (SnapshotStream *s,
+               const GError   *error)
+{
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                    "YP_EVENT", "snapshot_failed",
+                    "YP_ACCOUNT", s->account_id,
+                    "MESSAGE", "The snapshot stopped: %s", error->message);
+  if (s->started)
+    snapshot_end (s, FALSE);
+  else
+    {
+      respond_gerror (s->msg, error);
+      s->ended = TRUE;
+      g_atomic_int_set (&s->finished, TRUE);
+      soup_server_unpause_message (s->soup, s->msg);
+    }
+}
+
+static void
+snapshot_send (SnapshotStream *s,
+               SnapshotPart   *part)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (s->msg);
+  g_autoptr(GError) error = NULL;
+  gsize size;
+  guint8 length[4];
+
+  if (part->bytes == NULL)
+    {
+      if (part->error != NULL)
+        snapshot_fail (s, part->error);
+      else
+        snapshot_end (s, TRUE);
+      return;
+    }
+  size = g_bytes_get_size (part->bytes);
+  if (size > G_MAXINT32)
+    {
+      g_set_error (&error, YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
+                   "A part of the snapshot is too large.");
+      return snapshot_fail (s, error);
+    }
+  /* Who received which client's data is on record before the data leaves. */
+  if (!yp_server_store_audit_snapshot (s->store, s->account_id, part->seq, part->clients,
+                                       &error))
+    return snapshot_fail (s, error);
+  if (!s->started)
+    {
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (s->msg);
+
+      s->started = TRUE;
+      soup_server_message_set_status (s->msg, 200, NULL);
+      soup_message_headers_replace (headers, "Cache-Control", "no-store");
+      soup_message_headers_set_content_type (headers, SNAPSHOT_CONTENT_TYPE, NULL);
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+      /* A part is dropped once written: the stream is never held whole. */
+      soup_message_body_set_accumulate (body, FALSE);
+    }
+  length[0] = (size >> 24) & 0xff;
+  length[1] = (size >> 16) & 0xff;
+  length[2] = (size >> 8) & 0xff;
+  length[3] = size & 0xff;
+  soup_message_body_append (body, SOUP_MEMORY_COPY, length, sizeof length);
+  soup_message_body_append_bytes (body, part->bytes);
+  soup_server_unpause_message (s->soup, s->msg);
+}
+
+/* On the main loop: sends what the worker has made so far, in order. */
+static gboolean
+snapshot_deliver (gpointer data)
+{
+  SnapshotStream *s = data;
+  SnapshotPart *part;
+
+  while ((part = g_async_queue_try_pop (s->parts)) != NULL)
+    {
+      if (!s->ended)
+        snapshot_send (s, part);
+      snapshot_part_free (part);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+snapshot_push (SnapshotStream *s,
+               SnapshotPart   *part)
+{
+  g_async_queue_push (s->parts, part);
+  g_main_context_invoke_full (s->context, G_PRIORITY_DEFAULT, snapshot_deliver,
+                              snapshot_stream_ref (s), (GDestroyNotify) snapshot_stream_unref);
+}
+
+static void
+snapshot_in_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      data,
+                    GCancellable *cancellable)
+{
+  SnapshotStream *s = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpServerSnapshot) snap = yp_server_snapshot_new (s->store, s->account_id, &error);
+
+  while (!g_atomic_int_get (&s->finished))
+    {
+      SnapshotPart *part = g_new0 (SnapshotPart, 1);
+
+      if (snap != NULL)
+        {
+          part->seq = yp_server_snapshot_get_seq (snap);
+          part->bytes = yp_server_snapshot_next_part (snap, &part->clients, &part->error);
+        }
+      else
+        part->error = g_steal_pointer (&error);
+      if (part->bytes == NULL)
+        {
+          snapshot_push (s, part);
+          break;
+        }
+      snapshot_push (s, part);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
 static void
 handle_snapshot (YpServer          *self,
                  SoupServerMessage *msg,
-                 char             **out_account)
+                 char             **out_account,
+                 gboolean          *paused)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) data = NULL;
   gboolean is_admin = FALSE;
+  SnapshotStream *s;
+  g_autoptr(GTask) task = NULL;
 
   if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
     return respond_error (msg, YP_SERVER_ERROR_METHOD_NOT_ALLOWED, "Use GET.");
@@ -575,14 +804,23 @@ handle_snapshot (YpServer          *self,
   if (is_admin)
     return respond_error (msg, YP_SERVER_ERROR_FORBIDDEN,
                           "Administrator accounts see no client data.");
-  if ((data = yp_server_store_snapshot (self->store, *out_account, &error)) == NULL)
-    return respond_gerror (msg, error);
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Cache-Control", "no-store");
-  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
-                                         "application/vnd.sqlite3", NULL);
-  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), data);
+
+  s = g_atomic_rc_box_new0 (SnapshotStream);
+  s->self = g_object_ref (self);
+  s->soup = g_object_ref (self->soup);
+  s->msg = g_object_ref (msg);
+  s->store = g_object_ref (self->store);
+  s->account_id = g_strdup (*out_account);
+  s->context = g_main_context_ref_thread_default ();
+  s->parts = g_async_queue_new_full (snapshot_part_free);
+  g_signal_connect_data (msg, "finished", G_CALLBACK (snapshot_finished),
+                         snapshot_stream_ref (s), snapshot_stream_closure_unref, 0);
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_source_tag (task, handle_snapshot);
+  g_task_set_task_data (task, s, (GDestroyNotify) snapshot_stream_unref);
+  soup_server_pause_message (self->soup, msg);
+  g_task_run_in_thread (task, snapshot_in_thread);
+  *paused = TRUE;
 }
 
 static gboolean
@@ -679,7 +917,7 @@ handler (SoupServer        *server,
         respond_error (msg, YP_SERVER_ERROR_METHOD_NOT_ALLOWED, "Use POST.");
     }
   else if (g_str_equal (path, "/api/v1/snapshot"))
-    handle_snapshot (self, msg, &account);
+    handle_snapshot (self, msg, &account, &paused);
   else if (is_blob_path (path))
     handle_blob (self, msg, path + strlen ("/api/v1/blobs/"), &account);
   else
