@@ -3141,16 +3141,17 @@ yp_store_list_follow_ups_due (YpStore     *self,
 
 /* ---- first-sync snapshot ------------------------------------------------------------------
  *
- * The server's snapshot (GET /api/v1/snapshot) is a SQLite file from the network, so it is
- * treated as hostile until checked: attached read-only through a file: URI (mode=ro) with
- * SQLITE_DBCONFIG_DEFENSIVE on and trusted_schema off, so nothing in its schema can run a
- * function with side effects; quick_check; its schema may hold nothing but plain tables of
- * the expected names (no views, triggers, virtual tables or generated columns) and their
- * automatic indexes; every expected column must be there; and every row must pass
- * yp_record_validate, the app's one validation (types, required fields, enum values, lengths,
- * UUID and date formats), through the SQL function yp_snapshot_row_valid over whole tables,
- * with a column's storage type matching the field's. One bad row refuses the whole file; the
- * sync engine then falls back to paged pulls. */
+ * The server's snapshot (GET /api/v1/snapshot) comes as parts, each a SQLite file from the
+ * network, so each is treated as hostile until checked: attached read-only through a file: URI
+ * (mode=ro) with SQLITE_DBCONFIG_DEFENSIVE on and trusted_schema off, so nothing in its schema
+ * can run a function with side effects; quick_check; its schema may hold nothing but the one
+ * table of that part (no views, triggers, virtual tables, generated columns or second table),
+ * its automatic indexes and its `<table>_client` index; every expected column must be there;
+ * and every row must pass yp_record_validate, the app's one validation (types, required
+ * fields, enum values, lengths, UUID and date formats), through the SQL function
+ * yp_snapshot_row_valid over the whole table, with a column's storage type matching the
+ * field's. One bad row refuses the part (and the rest of the stream); the sync engine then
+ * falls back to paged pulls. */
 
 #define SNAPSHOT_SCHEMA "snap"
 /* Rows of the snapshot on their way into a table with triggers: an in-memory database of the
@@ -3689,46 +3690,37 @@ snapshot_attach (sqlite3     *db,
   return TRUE;
 }
 
-/* The checks that need not come before the copy (quick_check, and the rows of a table without
- * triggers) run on a second read-only connection in a thread of their own while the part's
- * rows are copied; the copy commits only once they passed. */
-typedef struct
+/* A connection of the import's own with the part at @uri attached read-only, for checking it
+ * before the store's writer is involved: DEFENSIVE on, trusted_schema off, as on the writer. */
+static sqlite3 *
+snapshot_open_checker (const char  *uri,
+                       GError     **error)
 {
-  const char     *uri;
-  const YpEntity *entity;  /* the table whose rows to validate, or NULL */
-  GError         *error;
-} SnapshotCheck;
-
-static gpointer
-snapshot_check_thread (gpointer data)
-{
-  SnapshotCheck *check = data;
   sqlite3 *db = NULL;
-  gboolean ok;
 
   if (sqlite3_open_v2 (":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI
                                         | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-    ok = snapshot_refuse (&check->error, "cannot check it: %s",
-                          db ? sqlite3_errmsg (db) : "out of memory");
-  else
     {
-      sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-      ok = snapshot_attach (db, check->uri, &check->error)
-           && snapshot_check_integrity (db, &check->error)
-           && (check->entity == NULL || snapshot_check_rows (db, check->entity, &check->error));
+      snapshot_refuse (error, "cannot check it: %s", db ? sqlite3_errmsg (db) : "out of memory");
+      sqlite3_close_v2 (db);
+      return NULL;
     }
-  sqlite3_close_v2 (db);
-  return GINT_TO_POINTER (ok);
+  sqlite3_extended_result_codes (db, 1);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+  if (!snapshot_attach (db, uri, error))
+    g_clear_pointer (&db, sqlite3_close_v2);
+  return db;
 }
 
 /* ---- the streamed snapshot (yp-store.h: YpSnapshotImport) ---------------------------------
  *
  * The server sends a header part and then one part per table, and the app imports table k
- * while the server still builds table k + 1. Each table part is checked and copied in a
- * transaction of its own, holding the writer's lock only for that part: the UI's writes take
- * the same lock, and a transaction spanning the whole download would make typing wait for
- * the network. So a stream that breaks off (or a part that is refused) leaves the parts
+ * while the server still builds table k + 1. Each table part is first checked on a connection
+ * of the import's own, without any lock of the store's, and then copied in a transaction of its
+ * own, holding the writer's lock only for that copy: the UI's writes take the same lock, and a
+ * transaction spanning the whole download would make typing wait for the network (a refused
+ * part commits nothing of itself). So a stream that breaks off (or a part that is refused) leaves the parts
  * before it committed. That is safe: each of them was a valid table of one consistent
  * snapshot, upserted by id and rev like pulled rows, and without the cursor (written only by
  * yp_snapshot_import_finish, once every table came) the engine then pulls pages from the
@@ -3742,7 +3734,6 @@ struct _YpSnapshotImport
   char       *cursor;          /* from the header part; NULL until it came */
   guint       n_tables;        /* the table parts the header announced */
   GHashTable *imported;        /* the entities whose part was taken */
-  int         autocheckpoint;  /* the writer's wal_autocheckpoint while paused, or -1 */
   gboolean    refused;         /* a part was refused: nothing more is taken */
   gboolean    finished;
 };
@@ -3757,7 +3748,6 @@ yp_store_snapshot_import_new (YpStore *store)
   self = g_new0 (YpSnapshotImport, 1);
   self->store = g_object_ref (store);
   self->imported = g_hash_table_new (NULL, NULL);
-  self->autocheckpoint = -1;
   return self;
 }
 
@@ -3770,7 +3760,7 @@ snapshot_check_header (YpSnapshotImport  *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  const char *me_id = self->store->me_id;
+  const char *me_id = yp_store_get_me_id (self->store);
   const char *cursor, *account_id, *created_at;
   gint64 tables;
   guint n;
@@ -3810,85 +3800,72 @@ snapshot_check_header (YpSnapshotImport  *self,
   return TRUE;
 }
 
-/* One part, attached as SNAPSHOT_SCHEMA to the writer: the header, or a table checked and
- * copied in a transaction of its own. @out_changed: the entity, if rows of it were written. */
+/* Every check of one part, on a connection of its own (no lock of the store's): the header,
+ * or a table expected and not seen yet, with its columns, whole (quick_check), and every row
+ * valid. @out_entity: the part's entity (NULL for the header). */
 static gboolean
-import_part_locked (YpSnapshotImport  *self,
-                    const char        *uri,
-                    const YpEntity   **out_changed,
-                    GError           **error)
+snapshot_check_part (YpSnapshotImport  *self,
+                     const char        *uri,
+                     const YpEntity   **out_entity,
+                     GError           **error)
 {
-  YpStore *store = self->store;
-  sqlite3 *db = store->writer.db;
+  sqlite3 *db = snapshot_open_checker (uri, error);
   g_autofree char *table = NULL;
-  g_autoptr(GError) copy_error = NULL;
-  const YpEntity *e;
-  SnapshotCheck check = { uri, NULL, NULL };
-  GThread *thread;
-  gint64 changes = 0;
-  gboolean ok, checked;
+  const YpEntity *e = NULL;
+  gboolean ok;
 
-  if (!snapshot_check_part_schema (db, &table, error))
+  if (db == NULL)
     return FALSE;
-  if (self->cursor == NULL)
+  ok = snapshot_check_part_schema (db, &table, error);
+  if (ok && self->cursor == NULL)
     {
       if (!g_str_equal (table, "snapshot"))
-        return snapshot_refuse (error, "the first part is “%s”, not the header", table);
-      return snapshot_check_integrity (db, error) && snapshot_check_header (self, db, error);
+        ok = snapshot_refuse (error, "the first part is “%s”, not the header", table);
+      ok = ok && snapshot_check_integrity (db, error) && snapshot_check_header (self, db, error);
     }
-  if ((e = entity_of_table (table)) == NULL)
-    return snapshot_refuse (error, "unexpected table “%s”", table);
-  if (g_hash_table_contains (self->imported, e))
-    return snapshot_refuse (error, "the table %s came twice", table);
-  if (g_hash_table_size (self->imported) >= self->n_tables)
-    return snapshot_refuse (error, "more tables than the %u announced", self->n_tables);
-  if (!snapshot_check_columns (db, e, error))
+  else if (ok)
+    {
+      if ((e = entity_of_table (table)) == NULL)
+        ok = snapshot_refuse (error, "unexpected table “%s”", table);
+      else if (g_hash_table_contains (self->imported, e))
+        ok = snapshot_refuse (error, "the table %s came twice", table);
+      else if (g_hash_table_size (self->imported) >= self->n_tables)
+        ok = snapshot_refuse (error, "more tables than the %u announced", self->n_tables);
+      ok = ok && snapshot_check_columns (db, e, error)
+           && snapshot_check_integrity (db, error)
+           && snapshot_check_rows (db, e, error);
+    }
+  sqlite3_close_v2 (db);
+  *out_entity = e;
+  return ok;
+}
+
+/* The checked part of @e, attached as SNAPSHOT_SCHEMA to the writer, copied in a transaction
+ * of its own. */
+static gboolean
+snapshot_copy_part_locked (YpStore         *self,
+                           const YpEntity  *e,
+                           gint64          *out_changes,
+                           GError         **error)
+{
+  sqlite3 *db = self->writer.db;
+  g_autofree char *table = NULL;
+
+  /* The file is private to this process and was checked a moment ago; its schema is checked
+   * again on this connection all the same (it costs nothing), since the copy relies on it. */
+  if (!snapshot_check_part_schema (db, &table, error))
     return FALSE;
-  if (e->since > store->version)
-    {
-      /* A table this store does not have yet (only a store opened at an older version for
-       * tests): checked, not copied. */
-      if (!snapshot_check_integrity (db, error))
-        return FALSE;
-      g_hash_table_add (self->imported, (gpointer) e);
-      return TRUE;
-    }
-
-  /* The rows of a table with triggers (clients: the search index and the sort key are made
-   * from them while copying) are checked before the copy; the part's integrity and any
-   * other table's rows in the thread, meanwhile. */
-  if (table_has_triggers (db, e->table))
-    {
-      if (!snapshot_check_rows (db, e, error))
-        return FALSE;
-    }
-  else
-    check.entity = e;
-  thread = g_thread_new ("yp-snapshot-check", snapshot_check_thread, &check);
-
-  ok = exec_sql (db, "BEGIN IMMEDIATE", &copy_error)
-       && snapshot_copy_table_locked (store, e, &changes, &copy_error);
-  checked = GPOINTER_TO_INT (g_thread_join (thread));
-  if (!checked)
-    {
-      /* A refused part says why, even if the copy also stumbled over it. */
-      g_propagate_error (error, g_steal_pointer (&check.error));
-      ok = FALSE;
-    }
-  else if (!ok)
-    g_propagate_error (error, g_steal_pointer (&copy_error));
-  g_clear_error (&check.error);
-  if (ok)
-    ok = exec_sql (db, "COMMIT", error);
-  if (!ok)
+  if (!g_str_equal (table, e->table))
+    return snapshot_refuse (error, "the part changed while it was imported");
+  if (!exec_sql (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!snapshot_copy_table_locked (self, e, out_changes, error)
+      || !exec_sql (db, "COMMIT", error))
     {
       if (!sqlite3_get_autocommit (db))
         sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
       return FALSE;
     }
-  g_hash_table_add (self->imported, (gpointer) e);
-  if (changes > 0)
-    *out_changed = e;
   return TRUE;
 }
 
@@ -3899,16 +3876,14 @@ yp_snapshot_import_part (YpSnapshotImport  *self,
 {
   static const char * const suffixes[] = { "", "-journal", "-wal", "-shm" };
   YpStore *store;
-  sqlite3 *db;
-  const YpEntity *changed = NULL;
-  int old_defensive = 0, old_trusted = 1;
+  const YpEntity *e = NULL;
+  gint64 changes = 0;
   gboolean ok;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
   store = self->store;
-  db = store->writer.db;
   if (self->refused || self->finished)
     ok = snapshot_refuse (error, "a part after the import ended");
   else if (!g_path_is_absolute (path))
@@ -3921,24 +3896,34 @@ yp_snapshot_import_part (YpSnapshotImport  *self,
       g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
       g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro", escaped);
 
-      g_mutex_lock (&store->writer.lock);
-      sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, -1, &old_defensive);
-      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1, &old_trusted);
-      sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-      /* = PRAGMA trusted_schema = OFF */
-      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+      /* Checked first without the writer's lock: the UI's writes go on meanwhile. */
+      ok = snapshot_check_part (self, uri, &e, error);
+      /* A table this store does not have yet (only a store opened at an older version for
+       * tests) is checked, not copied. */
+      if (ok && e != NULL && e->since <= store->version)
+        {
+          sqlite3 *db = store->writer.db;
+          int old_defensive = 0, old_trusted = 1;
 
-      ok = sync_tables_locked (store, error)
-           && snapshot_attach (db, uri, error)
-           && exec_sql (db, "ATTACH ':memory:' AS " STAGE_SCHEMA, error)
-           && import_part_locked (self, uri, &changed, error);
+          g_mutex_lock (&store->writer.lock);
+          sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, -1, &old_defensive);
+          sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1, &old_trusted);
+          sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+          /* = PRAGMA trusted_schema = OFF */
+          sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 
-      /* Also after a refusal that came after the ATTACH itself (read-write, say). */
-      sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
-      sqlite3_exec (db, "DETACH " STAGE_SCHEMA, NULL, NULL, NULL);
-      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, old_trusted, NULL);
-      sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, old_defensive, NULL);
-      g_mutex_unlock (&store->writer.lock);
+          ok = sync_tables_locked (store, error)
+               && snapshot_attach (db, uri, error)
+               && exec_sql (db, "ATTACH ':memory:' AS " STAGE_SCHEMA, error)
+               && snapshot_copy_part_locked (store, e, &changes, error);
+
+          /* Also after a refusal that came after the ATTACH itself (read-write, say). */
+          sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
+          sqlite3_exec (db, "DETACH " STAGE_SCHEMA, NULL, NULL, NULL);
+          sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, old_trusted, NULL);
+          sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, old_defensive, NULL);
+          g_mutex_unlock (&store->writer.lock);
+        }
     }
 
   /* Taken or refused, the file holds client data: it goes now. */
@@ -3953,8 +3938,10 @@ yp_snapshot_import_part (YpSnapshotImport  *self,
       self->refused = TRUE;
       return FALSE;
     }
-  if (changed != NULL)
-    notify_changed (store, changed->table, NULL);
+  if (e != NULL)
+    g_hash_table_add (self->imported, (gpointer) e);
+  if (changes > 0)
+    notify_changed (store, e->table, NULL);
   return TRUE;
 }
 

@@ -250,6 +250,11 @@ typedef struct _Proxy
   char        *url;
   StreamCut    cut;
   guint        n_snapshots;  /* snapshot replies that went through cut */
+  /* With stall_at > 0, a snapshot reply stops after that many bytes (the connection stays
+   * open) until proxy_resume (). */
+  gsize              stall_at;
+  SoupServerMessage *stalled;
+  GBytes            *rest;
 } Proxy;
 
 static void
@@ -260,6 +265,7 @@ proxy_free (Proxy *proxy)
   g_object_unref (proxy->session);
   g_free (proxy->upstream);
   g_free (proxy->url);
+  g_clear_pointer (&proxy->rest, g_bytes_unref);
   g_free (proxy);
 }
 
@@ -308,10 +314,39 @@ proxy_cb (SoupServer        *server,
       reply = cut;
       proxy->n_snapshots++;
     }
+  if (g_str_equal (path, "/api/v1/snapshot") && status == 200 && proxy->stall_at > 0)
+    {
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+      g_assert_cmpuint (proxy->stall_at, <, g_bytes_get_size (reply));
+      soup_server_message_set_status (msg, status, NULL);
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+      soup_message_headers_set_content_type (headers, type, NULL);
+      soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_COPY,
+                                g_bytes_get_data (reply, NULL), proxy->stall_at);
+      /* libsoup pauses the message by itself once it has written what there is. */
+      proxy->rest = g_bytes_new_from_bytes (reply, proxy->stall_at,
+                                            g_bytes_get_size (reply) - proxy->stall_at);
+      proxy->stalled = msg;
+      return;
+    }
   soup_server_message_set_status (msg, status, NULL);
   if (type != NULL)
     soup_server_message_set_response (msg, type, SOUP_MEMORY_COPY,
                                       g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+}
+
+/* The stalled snapshot reply goes on to its end. */
+static void
+proxy_resume (Proxy *proxy)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (proxy->stalled);
+
+  soup_message_body_append_bytes (body, proxy->rest);
+  soup_message_body_complete (body);
+  soup_server_unpause_message (proxy->server, proxy->stalled);
+  proxy->stalled = NULL;
+  g_clear_pointer (&proxy->rest, g_bytes_unref);
 }
 
 static Proxy *
@@ -1280,6 +1315,97 @@ test_broken_stream (Fixture       *f,
   g_assert_cmpuint (yp_store_count_outbox (broken->store, NULL), ==, 0);
 }
 
+/* While the snapshot waits for the network, the store is not locked: the tables that came are
+ * there to see, and a client saved meanwhile (as the client form does) is saved at once, not
+ * when the download ends. Then the snapshot goes on and is taken whole. */
+static void
+test_writes_while_waiting (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *c1 = rich_client (f, SENTINEL_NAME);
+  g_autofree char *c2 = rich_client (f, "Mäkinen");
+  g_autofree char *token = NULL;
+  g_autofree char *dir = g_build_filename (f->dir, "alice-slow", NULL);
+  g_autofree char *db = g_build_filename (dir, "yhteispolku.db", NULL);
+  g_autoptr(GBytes) stream = NULL;
+  g_autoptr(GPtrArray) parts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpRecord) client = yp_test_client_new ("Uusi", "Odottaja");
+  g_autofree char *audit_before = NULL, *audit_after = NULL;
+  g_autofree char *reads_before = NULL, *reads_after = NULL;
+  Laptop *laptop = g_new0 (Laptop, 1);
+  YpTestWait sign_in = { 0 }, save = { 0 };
+  gint64 deadline;
+
+  sync_ok (f->a);
+  token = token_of (f, "alice");
+  stream = fetch_stream (f, token);
+  parts = split_stream (stream);
+  f->proxy = proxy_new (f, NULL);
+  /* The header and the tables up to the clients' come; the rest waits. */
+  f->proxy->stall_at = part_offset (parts, part_index (parts, "clients") + 1);
+  audit_before = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                           " WHERE action = 'read_snapshot'", NULL);
+  reads_before = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                           " WHERE action = 'read' AND client_id = ?", c1);
+
+  laptop->dir = g_strdup (dir);
+  laptop->username = g_strdup ("alice");
+  laptop->url = g_strdup (f->proxy->url);
+  laptop->store = yp_store_open (db, &error);
+  g_assert_no_error (error);
+  laptop->engine = yp_sync_engine_new (laptop->store);
+  yp_sync_engine_set_intervals (laptop->engine, 3600 * 1000, 3600 * 1000);
+  g_ptr_array_add (f->laptops, laptop);
+  yp_sync_engine_sign_in_async (laptop->engine, laptop->url, "alice", PASSWORD, NULL,
+                                yp_test_wait_cb, &sign_in);
+
+  /* The clients are there while the stream waits. */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while ((f->proxy->stalled == NULL || yp_store_count_clients (laptop->store) < 2)
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (f->proxy->stalled);
+  g_assert_cmpuint (yp_store_count_clients (laptop->store), ==, 2);
+  g_assert_null (yp_store_dup_local_state (laptop->store, "sync_cursor"));
+
+  /* A save now is not kept waiting for the network. */
+  yp_store_save_async (laptop->store, client, TRUE, NULL, yp_test_wait_cb, &save);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!save.done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (save.done);
+  g_assert_nonnull (f->proxy->stalled);
+  g_assert_true (yp_store_save_finish (laptop->store, save.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&save.result);
+  g_assert_cmpuint (yp_store_count_clients (laptop->store), ==, 3);
+
+  /* The rest comes; the snapshot is taken whole (no second one, no pages) and the new client
+   * goes to the server. */
+  proxy_resume (f->proxy);
+  yp_test_wait (&sign_in);
+  g_assert_true (yp_sync_engine_sign_in_finish (laptop->engine, sign_in.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&sign_in.result);
+  sync_ok (laptop);
+  audit_after = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                          " WHERE action = 'read_snapshot'", NULL);
+  g_assert_cmpint (g_ascii_strtoll (audit_after, NULL, 10), ==,
+                   g_ascii_strtoll (audit_before, NULL, 10) + 2);
+  reads_after = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                          " WHERE action = 'read' AND client_id = ?", c1);
+  g_assert_cmpstr (reads_after, ==, reads_before);
+  g_assert_nonnull (yp_store_dup_local_state (laptop->store, "sync_cursor"));
+  g_assert_cmpuint (n_rows (laptop->store, "message", c1), ==, 1);
+  g_assert_cmpuint (n_rows (laptop->store, "stage", c2), ==, 1);
+  g_assert_cmpuint (yp_store_count_outbox (laptop->store, NULL), ==, 0);
+  g_assert_cmpuint (yp_store_count_clients (f->a->store), ==, 2);
+  sync_ok (f->a);
+  g_assert_cmpuint (yp_store_count_clients (f->a->store), ==, 3);
+  g_assert_cmpuint (count_snapshot_files (f->dir), ==, 0);
+}
+
 /* Errors are JSON like every other endpoint's. */
 static void
 test_errors (Fixture       *f,
@@ -1358,6 +1484,7 @@ main (int    argc,
   ADD ("/snapshot/late-joiner-and-revoked", test_late_joiner_and_revoked);
   ADD ("/snapshot/tampered-falls-back", test_tampered_falls_back);
   ADD ("/snapshot/import-refuses", test_import_refuses);
+  ADD ("/snapshot/writes-while-waiting", test_writes_while_waiting);
 #define ADD_CUT(path, cut) \
   g_test_add (path, Fixture, (gconstpointer) (cut), fixture_set_up, test_broken_stream, \
               fixture_tear_down)
