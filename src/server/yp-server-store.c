@@ -478,6 +478,12 @@ migrate (YpServerStore  *self,
     ok = migrate_entities (self, (guint) version, error);
   /* Per-professional lookups in the pull stay proportional to what changed, not to how many
    * clients the professional has. */
+  /* Failed sign-ins per user name and per address (yp-server.c), so that a restart does not
+   * wipe the rate limit. */
+  ok = ok && exec_sql (self,
+                       "CREATE TABLE IF NOT EXISTS login_failures (key TEXT PRIMARY KEY,"
+                       " count INTEGER NOT NULL, window_start INTEGER NOT NULL)"
+                       " WITHOUT ROWID;", error);
   ok = ok && exec_sql (self,
                        "CREATE INDEX IF NOT EXISTS participants_client_professional"
                        " ON participants (client_id, professional_id);"
@@ -605,6 +611,68 @@ yp_server_store_get_epoch (YpServerStore *self)
 {
   g_return_val_if_fail (YP_IS_SERVER_STORE (self), NULL);
   return self->epoch;
+}
+
+/* ---- failed sign-ins -------------------------------------------------------------------- */
+
+void
+yp_server_store_save_failures (YpServerStore *self,
+                               const char    *key,
+                               guint          count,
+                               gint64         window_start)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_if_fail (YP_IS_SERVER_STORE (self));
+
+  if (count == 0)
+    stmt = prepare (self, "DELETE FROM login_failures WHERE key = ?1", &error);
+  else
+    stmt = prepare (self, "INSERT INTO login_failures (key, count, window_start)"
+                          " VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE"
+                          " SET count = excluded.count, window_start = excluded.window_start",
+                    &error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+      if (count > 0)
+        {
+          sqlite3_bind_int64 (stmt, 2, count);
+          sqlite3_bind_int64 (stmt, 3, window_start);
+        }
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        set_db_error (&error, self->db, "login failures");
+    }
+  if (error != NULL)
+    g_warning ("Could not save the failed sign-ins: %s", error->message);
+}
+
+void
+yp_server_store_load_failures (YpServerStore       *self,
+                               gint64               since,
+                               YpServerFailuresFunc func,
+                               gpointer             data)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_if_fail (YP_IS_SERVER_STORE (self));
+
+  stmt = prepare (self, "SELECT key, count, window_start FROM login_failures"
+                        " WHERE window_start >= ?1", NULL);
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, since);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    func ((const char *) sqlite3_column_text (stmt, 0), (guint) sqlite3_column_int64 (stmt, 1),
+          sqlite3_column_int64 (stmt, 2), data);
+  g_clear_pointer (&stmt, stmt_release);
+  /* Windows that are over need no keeping. */
+  if ((stmt = prepare (self, "DELETE FROM login_failures WHERE window_start < ?1", NULL)) != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, since);
+      sqlite3_step (stmt);
+    }
 }
 
 /* ---- audit ------------------------------------------------------------------------------ */

@@ -123,6 +123,24 @@ GBytes        *yp_server_store_get_blob       (YpServerStore  *self,
                                                const char     *sha256,
                                                GError        **error);
 
+/* Failed sign-ins per key ("user:<name>", "ip:<address>"): @count in the window that began at
+ * @window_start (Unix seconds). Saved so that a restart keeps the rate limit; a count of 0
+ * forgets the key. Loading calls @func for every window that began at or after @since and
+ * drops the older ones. */
+typedef void (*YpServerFailuresFunc) (const char *key,
+                                      guint       count,
+                                      gint64      window_start,
+                                      gpointer    data);
+
+void           yp_server_store_save_failures  (YpServerStore        *self,
+                                               const char           *key,
+                                               guint                 count,
+                                               gint64                window_start);
+void           yp_server_store_load_failures  (YpServerStore        *self,
+                                               gint64                since,
+                                               YpServerFailuresFunc  func,
+                                               gpointer              data);
+
 /* Appends to the audit log outside a sync (sign-in, sign-out, refusals). */
 void           yp_server_store_audit          (YpServerStore  *self,
                                                const char     *account_id,

@@ -21,7 +21,7 @@
 typedef struct
 {
   guint  count;
-  gint64 window_start; /* monotonic µs */
+  gint64 window_start; /* real time, µs */
 } Failures;
 
 struct _YpServer
@@ -290,6 +290,10 @@ authenticate (YpServer          *self,
   return account_id;
 }
 
+/* Failed sign-ins are counted per user name and per address in a window of login_window
+ * seconds from the first; the counts are kept in the server's database too (written through
+ * on every change, read at start), so restarting the server does not reset the limit. The
+ * window is in real time for the same reason. */
 static Failures *
 failures_current (YpServer   *self,
                   const char *key)
@@ -297,12 +301,22 @@ failures_current (YpServer   *self,
   Failures *f = g_hash_table_lookup (self->failures, key);
 
   if (f != NULL &&
-      g_get_monotonic_time () - f->window_start > (gint64) self->limits.login_window * G_USEC_PER_SEC)
+      g_get_real_time () - f->window_start > (gint64) self->limits.login_window * G_USEC_PER_SEC)
     {
       g_hash_table_remove (self->failures, key);
+      yp_server_store_save_failures (self->store, key, 0, 0);
       f = NULL;
     }
   return f;
+}
+
+static void
+failures_save (YpServer   *self,
+               const char *key,
+               Failures   *f)
+{
+  yp_server_store_save_failures (self->store, key, f ? f->count : 0,
+                                 f ? f->window_start / G_USEC_PER_SEC : 0);
 }
 
 /* Seconds until @key may try again, 0 if it may now. */
@@ -317,7 +331,7 @@ rate_limited (YpServer   *self,
   if (f == NULL || f->count < max)
     return 0;
   left = (gint64) self->limits.login_window -
-         (g_get_monotonic_time () - f->window_start) / G_USEC_PER_SEC;
+         (g_get_real_time () - f->window_start) / G_USEC_PER_SEC;
   return MAX (left, 1);
 }
 
@@ -330,10 +344,11 @@ record_failure (YpServer   *self,
   if (f == NULL)
     {
       f = g_new0 (Failures, 1);
-      f->window_start = g_get_monotonic_time ();
+      f->window_start = g_get_real_time ();
       g_hash_table_insert (self->failures, g_strdup (key), f);
     }
   f->count++;
+  failures_save (self, key, f);
 }
 
 /* Takes back one attempt charged to @key (a sign-in that succeeded). */
@@ -344,7 +359,32 @@ forgive_attempt (YpServer   *self,
   Failures *f = failures_current (self, key);
 
   if (f != NULL && f->count > 0)
-    f->count--;
+    {
+      f->count--;
+      failures_save (self, key, f);
+    }
+}
+
+static void
+forget_failures (YpServer   *self,
+                 const char *key)
+{
+  if (g_hash_table_remove (self->failures, key))
+    failures_save (self, key, NULL);
+}
+
+static void
+failures_loaded (const char *key,
+                 guint       count,
+                 gint64      window_start,
+                 gpointer    data)
+{
+  YpServer *self = data;
+  Failures *f = g_new0 (Failures, 1);
+
+  f->count = count;
+  f->window_start = window_start * G_USEC_PER_SEC;
+  g_hash_table_replace (self->failures, g_strdup (key), f);
 }
 
 /* A sign-in whose password is being verified in a worker thread. */
@@ -423,7 +463,7 @@ sign_in_verified (GObject      *source,
     }
   else
     {
-      g_hash_table_remove (self->failures, s->user_key);
+      forget_failures (self, s->user_key);
       forgive_attempt (self, s->ip_key);
       reply = json_object_new ();
       json_object_set_string_member (reply, "token", token);
@@ -940,6 +980,8 @@ yp_server_new (YpServerStore        *store,
   self = g_object_new (YP_TYPE_SERVER, NULL);
   self->store = g_object_ref (store);
   self->limits = *limits;
+  yp_server_store_load_failures (store, g_get_real_time () / G_USEC_PER_SEC - limits->login_window,
+                                 failures_loaded, self);
   return self;
 }
 

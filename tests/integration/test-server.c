@@ -1193,6 +1193,16 @@ test_crash_restart (void)
   stop_server (SIGKILL);
   start_server ();
 
+  /* The rate limit survived too: eve, limited in /server/session, still waits, even with the
+   * right password. */
+  {
+    g_auto(Reply) r = post_json ("/api/v1/session", NULL,
+                                 "{\"username\":\"eve\",\"password\":\"" PASSWORD "\"}");
+
+    g_assert_cmpuint (r.status, ==, 429);
+    g_assert_cmpstr (error_code (&r), ==, "rate_limited");
+  }
+
   /* The session survived; every acknowledged client is there, pulled in small pages. */
   while (more && pages < 100)
     {
