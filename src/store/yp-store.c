@@ -3717,16 +3717,17 @@ snapshot_open_checker (const char  *uri,
  *
  * The server sends a header part and then one part per table, and the app imports table k
  * while the server still builds table k + 1. Each table part is first checked on a connection
- * of the import's own, without any lock of the store's, and then copied in a transaction of its
- * own, holding the writer's lock only for that copy: the UI's writes take the same lock, and a
- * transaction spanning the whole download would make typing wait for the network (a refused
- * part commits nothing of itself). So a stream that breaks off (or a part that is refused) leaves the parts
- * before it committed. That is safe: each of them was a valid table of one consistent
- * snapshot, upserted by id and rev like pulled rows, and without the cursor (written only by
- * yp_snapshot_import_finish, once every table came) the engine then pulls pages from the
- * start, which upsert every row the user may see by id and rev over them, so the store ends
- * as after a paged first sync. A client revoked in between is caught by the case-set
- * comparison the engine makes before it calls such a sync done (see yp-sync-engine.c). */
+ * of the import's own, without any lock of the store's, and then copied in a transaction of
+ * its own, holding the writer's lock only for that copy: the UI's writes take the same lock,
+ * and a transaction spanning the whole download would make typing wait for the network. A
+ * refused part commits nothing of itself, but a stream that breaks off (or a part that is
+ * refused) leaves the parts before it committed. That is safe: each of them was a valid
+ * table of one consistent snapshot, upserted by id and rev like pulled rows, and without the
+ * cursor (written only by yp_snapshot_import_finish, once the end marker and every table
+ * came) the engine then pulls pages from the start, which upsert every row the user may see
+ * by id and rev over them, so the store ends as after a paged first sync. A client revoked
+ * in between is caught by the case-set comparison the engine makes before it calls such a
+ * sync done (see first_sync_snapshot in yp-sync-engine.c). */
 
 struct _YpSnapshotImport
 {
