@@ -3725,9 +3725,9 @@ snapshot_open_checker (const char  *uri,
  * table of one consistent snapshot, upserted by id and rev like pulled rows, and without the
  * cursor (written only by yp_snapshot_import_finish, once the end marker and every table
  * came) the engine then pulls pages from the start, which upsert every row the user may see
- * by id and rev over them, so the store ends as after a paged first sync. A client revoked
- * in between is caught by the case-set comparison the engine makes before it calls such a
- * sync done (see first_sync_snapshot in yp-sync-engine.c). */
+ * by id and rev over them, so the store ends as after a paged first sync; a client whose
+ * access ended since the snapshot is in the "purge" list of those pages (a pull from the
+ * start lists every such client), so nothing of it stays either. */
 
 struct _YpSnapshotImport
 {

@@ -614,15 +614,15 @@ import_snapshot_stream (SyncJob       *job,
  * SQLite file per table, and import each table as it arrives (yp-store.h); the loop then
  * pushes the outbox and pulls what changed since the snapshot's cursor. Any trouble with the
  * snapshot other than being offline or signed out leaves @cursor NULL and returns TRUE: the
- * loop pulls pages as before. If some tables were taken before the trouble,
- * @out_partial is set: they stay (the pages upsert over them by id and rev), and the loop
- * compares the case set before it calls the sync done. YP_SYNC_SNAPSHOT=0 in the environment
- * turns the snapshot off (tests, benchmarks). */
+ * loop pulls pages as before. Tables taken before the trouble stay (see yp-store.c, "the
+ * streamed snapshot"): the pages from the start upsert over them by id and rev, and list in
+ * "purge" every client whose access ended, so nothing of a client revoked since the snapshot
+ * stays either. YP_SYNC_SNAPSHOT=0 in the environment turns the snapshot off (tests,
+ * benchmarks). */
 static gboolean
 first_sync_snapshot (SyncJob      *job,
                      SoupSession  *session,
                      char        **cursor,
-                     gboolean     *out_partial,
                      GError      **error)
 {
   const YpSoup *soup = NULL;
@@ -683,7 +683,6 @@ first_sync_snapshot (SyncJob      *job,
     {
       g_message ("The first-sync snapshot was not taken (%s; %u tables imported); pulling pages",
                  local_error->message, taken);
-      *out_partial = taken > 0;
       return TRUE;
     }
   *cursor = yp_store_dup_local_state (job->store, "sync_cursor");
@@ -736,9 +735,8 @@ run_sync (SyncJob  *job,
   g_autoptr(SoupSession) session = new_session ();
   g_autofree char *cursor = yp_store_dup_local_state (job->store, "sync_cursor");
   gboolean resynced = FALSE;
-  gboolean partial = FALSE;
 
-  if (!first_sync_snapshot (job, session, &cursor, &partial, error))
+  if (!first_sync_snapshot (job, session, &cursor, error))
     return FALSE;
 
   for (guint round = 0; round < MAX_ROUNDS; round++)
@@ -774,7 +772,7 @@ run_sync (SyncJob  *job,
           resynced = TRUE;
           g_clear_pointer (&cursor, g_free);
           if (!yp_store_set_local_state (job->store, "sync_cursor", NULL, error) ||
-              !first_sync_snapshot (job, session, &cursor, &partial, error))
+              !first_sync_snapshot (job, session, &cursor, error))
             return FALSE;
           continue;
         }
@@ -866,11 +864,8 @@ run_sync (SyncJob  *job,
           continue;
         }
 
-      /* After a purge, one more request carries its acknowledgement. After a snapshot that
-       * broke off, one more carries the case set (with a cursor at last): a client revoked
-       * since the snapshot's tables were taken is purged before the sync is done. */
-      if (!more && json_array_get_length (mutations) < PUSH_BATCH && !purged
-          && !(partial && case_set == NULL))
+      /* After a purge, one more request carries its acknowledgement. */
+      if (!more && json_array_get_length (mutations) < PUSH_BATCH && !purged)
         {
           g_autofree char *now = yp_now_iso8601 ();
           return yp_store_set_local_state (job->store, "sync_last", now, error);

@@ -250,6 +250,9 @@ typedef struct _Proxy
   char        *url;
   StreamCut    cut;
   guint        n_snapshots;  /* snapshot replies that went through cut */
+  /* Called once the server has sent a snapshot and before the laptop gets it. */
+  void       (*on_snapshot) (gpointer data);
+  gpointer     on_snapshot_data;
   /* With stall_at > 0, a snapshot reply stops after that many bytes (the connection stays
    * open) until proxy_resume (). */
   gsize              stall_at;
@@ -305,6 +308,8 @@ proxy_cb (SoupServer        *server,
   g_assert_no_error (error);
   status = soup_message_get_status (up);
   type = soup_message_headers_get_content_type (soup_message_get_response_headers (up), NULL);
+  if (g_str_equal (path, "/api/v1/snapshot") && status == 200 && proxy->on_snapshot != NULL)
+    proxy->on_snapshot (proxy->on_snapshot_data);
   if (g_str_equal (path, "/api/v1/snapshot") && status == 200
       && g_strcmp0 (type, SNAPSHOT_TYPE) == 0 && proxy->cut != NULL)
     {
@@ -1315,6 +1320,90 @@ test_broken_stream (Fixture       *f,
   g_assert_cmpuint (yp_store_count_outbox (broken->store, NULL), ==, 0);
 }
 
+typedef struct
+{
+  Fixture *f;
+  char    *participant;
+} Revocation;
+
+/* The client revokes Bob's access (Alice's laptop syncs it) while Bob's snapshot is on its
+ * way. */
+static void
+revoke_now (gpointer data)
+{
+  Revocation *r = data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (yp_participants_revoke (r->f->a->store, r->participant, "Asiakkaan toive",
+                                         &error));
+  g_assert_no_error (error);
+  sync_ok (r->f->a);
+}
+
+/* A snapshot that broke off after the clients' part, with the client's consent withdrawn
+ * between the server's snapshot and the pages the laptop then pulls: the client the broken
+ * snapshot brought is purged in the same first sync, without a trace in the laptop's files. */
+static void
+test_revoked_while_broken (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *client_id = rich_client (f, SENTINEL_NAME);
+  g_autofree char *participant = NULL;
+  Revocation revocation = { f, NULL };
+  Laptop *bob;
+
+  sync_ok (f->a);
+  participant = invite_and_consent (f, client_id);
+  revocation.participant = participant;
+  f->proxy = proxy_new (f, cut_in_a_part);
+  f->proxy->on_snapshot = revoke_now;
+  f->proxy->on_snapshot_data = &revocation;
+
+  /* Only the first sync, which the sign-in starts: the purge must come in that one. */
+  {
+    g_autofree char *db = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *last = NULL;
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+    bob = g_new0 (Laptop, 1);
+    bob->dir = g_build_filename (f->dir, "bob", NULL);
+    bob->username = g_strdup ("bob");
+    bob->url = g_strdup (f->proxy->url);
+    db = g_build_filename (bob->dir, "yhteispolku.db", NULL);
+    bob->store = yp_store_open (db, &error);
+    g_assert_no_error (error);
+    bob->engine = yp_sync_engine_new (bob->store);
+    yp_sync_engine_set_intervals (bob->engine, 3600 * 1000, 3600 * 1000);
+    g_ptr_array_add (f->laptops, bob);
+    g_assert_true (yp_server_test_sign_in (bob->engine, bob->url, "bob", PASSWORD, &error));
+    g_assert_no_error (error);
+    while ((last == NULL || yp_sync_engine_get_state (bob->engine) == YP_SYNC_STATE_SYNCING)
+           && g_get_monotonic_time () < deadline)
+      {
+        g_main_context_iteration (NULL, TRUE);
+        g_free (last);
+        last = yp_store_dup_local_state (bob->store, "sync_last");
+      }
+    g_assert_nonnull (last);
+  }
+  g_assert_cmpuint (f->proxy->n_snapshots, ==, 1);
+  /* The snapshot carried the client (its part came whole before the cut). */
+  {
+    g_autofree char *sent = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                                      " WHERE action = 'read_snapshot'"
+                                                      " AND client_id = ?", client_id);
+
+    g_assert_cmpstr (sent, ==, "1");
+  }
+  g_assert_cmpint (yp_sync_engine_get_state (bob->engine), ==, YP_SYNC_STATE_SYNCED);
+  g_assert_null (yp_store_get (bob->store, yp_schema_lookup ("client"), client_id, NULL));
+  g_assert_cmpuint (yp_store_count_clients (bob->store), ==, 0);
+  g_assert_cmpuint (n_rows (bob->store, "participant", client_id), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (bob->dir, SENTINEL_NAME), ==, 0);
+  g_assert_cmpuint (count_snapshot_files (f->dir), ==, 0);
+}
+
 /* While the snapshot waits for the network, the store is not locked: the tables that came are
  * there to see, and a client saved meanwhile (as the client form does) is saved at once, not
  * when the download ends. Then the snapshot goes on and is taken whole. */
@@ -1485,6 +1574,7 @@ main (int    argc,
   ADD ("/snapshot/tampered-falls-back", test_tampered_falls_back);
   ADD ("/snapshot/import-refuses", test_import_refuses);
   ADD ("/snapshot/writes-while-waiting", test_writes_while_waiting);
+  ADD ("/snapshot/broken/revoked-meanwhile", test_revoked_while_broken);
 #define ADD_CUT(path, cut) \
   g_test_add (path, Fixture, (gconstpointer) (cut), fixture_set_up, test_broken_stream, \
               fixture_tear_down)
