@@ -241,6 +241,14 @@ begin (YpServerStore  *self,
   return exec_sql (self, "BEGIN IMMEDIATE", error);
 }
 
+/* A read transaction: what it reads is one state of the database, whatever commits meanwhile. */
+static gboolean
+begin_read (YpServerStore  *self,
+            GError        **error)
+{
+  return exec_sql (self, "BEGIN DEFERRED", error);
+}
+
 static gboolean
 end (YpServerStore  *self,
      gboolean        ok,
@@ -470,6 +478,12 @@ migrate (YpServerStore  *self,
     ok = migrate_entities (self, (guint) version, error);
   /* Per-professional lookups in the pull stay proportional to what changed, not to how many
    * clients the professional has. */
+  /* Failed sign-ins per user name and per address (yp-server.c), so that a restart does not
+   * wipe the rate limit. */
+  ok = ok && exec_sql (self,
+                       "CREATE TABLE IF NOT EXISTS login_failures (key TEXT PRIMARY KEY,"
+                       " count INTEGER NOT NULL, window_start INTEGER NOT NULL)"
+                       " WITHOUT ROWID;", error);
   ok = ok && exec_sql (self,
                        "CREATE INDEX IF NOT EXISTS participants_client_professional"
                        " ON participants (client_id, professional_id);"
@@ -565,11 +579,100 @@ yp_server_store_open (const char  *path,
   return g_steal_pointer (&self);
 }
 
+/* A second connection to @store's file for a reader in another thread (the snapshot): the
+ * same epoch, no migration; it reads the main database and writes only to its temporary and
+ * in-memory ones. */
+static YpServerStore *
+store_open_reader (YpServerStore  *store,
+                   GError        **error)
+{
+  g_autoptr(YpServerStore) self = g_object_new (YP_TYPE_SERVER_STORE, NULL);
+  int rc;
+
+  self->path = g_strdup (store->path);
+  self->epoch = g_strdup (store->epoch);
+  rc = sqlite3_open_v2 (self->path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
+                   "Cannot open the database %s: %s", self->path,
+                   self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return NULL;
+    }
+  if (!exec_sql (self, "PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;"
+                       "PRAGMA cache_size = -16384;", error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
 const char *
 yp_server_store_get_epoch (YpServerStore *self)
 {
   g_return_val_if_fail (YP_IS_SERVER_STORE (self), NULL);
   return self->epoch;
+}
+
+/* ---- failed sign-ins -------------------------------------------------------------------- */
+
+void
+yp_server_store_save_failures (YpServerStore *self,
+                               const char    *key,
+                               guint          count,
+                               gint64         window_start)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_if_fail (YP_IS_SERVER_STORE (self));
+
+  if (count == 0)
+    stmt = prepare (self, "DELETE FROM login_failures WHERE key = ?1", &error);
+  else
+    stmt = prepare (self, "INSERT INTO login_failures (key, count, window_start)"
+                          " VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE"
+                          " SET count = excluded.count, window_start = excluded.window_start",
+                    &error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+      if (count > 0)
+        {
+          sqlite3_bind_int64 (stmt, 2, count);
+          sqlite3_bind_int64 (stmt, 3, window_start);
+        }
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        set_db_error (&error, self->db, "login failures");
+    }
+  if (error != NULL)
+    g_warning ("Could not save the failed sign-ins: %s", error->message);
+}
+
+void
+yp_server_store_load_failures (YpServerStore       *self,
+                               gint64               since,
+                               YpServerFailuresFunc func,
+                               gpointer             data)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_if_fail (YP_IS_SERVER_STORE (self));
+
+  stmt = prepare (self, "SELECT key, count, window_start FROM login_failures"
+                        " WHERE window_start >= ?1", NULL);
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, since);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    func ((const char *) sqlite3_column_text (stmt, 0), (guint) sqlite3_column_int64 (stmt, 1),
+          sqlite3_column_int64 (stmt, 2), data);
+  g_clear_pointer (&stmt, stmt_release);
+  /* Windows that are over need no keeping. */
+  if ((stmt = prepare (self, "DELETE FROM login_failures WHERE window_start < ?1", NULL)) != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, since);
+      sqlite3_step (stmt);
+    }
 }
 
 /* ---- audit ------------------------------------------------------------------------------ */
@@ -2697,9 +2800,11 @@ yp_server_store_get_blob (YpServerStore  *self,
 /* ---- first-sync snapshot ---------------------------------------------------------------- */
 
 /* A first sync of thousands of clients as JSON pages costs a record, a JSON object and an
- * audit row per row on both sides. The snapshot is the same rows as a SQLite database in the
- * app's own table layout, built in memory (attached to the server's connection as "snap") with
- * one INSERT ... SELECT per table and handed out with sqlite3_serialize: no file, no row in C.
+ * audit row per row on both sides. The snapshot is the same rows as SQLite databases in the
+ * app's own table layout, one table per part (docs/api.md), each built in memory (attached
+ * as "snap") with one INSERT ... SELECT and handed out with sqlite3_serialize: no file, no
+ * row in C. Parts are built one after another by a worker on a connection of its own, while
+ * the main loop audits and sends the previous part and the app copies it.
  * The policy is the pull's own: yp_policy_may_see, called from SQL through the function
  * yp_snapshot_may_see on a probe record that holds only the fields the policy reads
  * (yp_policy_row_fields), with every participation of the account loaded in one query. */
@@ -2714,6 +2819,18 @@ typedef struct
   const guint     *probe_fields;    /* the indexes of the policy's fields of that entity */
   guint            n_probe_fields;
 } SnapshotPolicy;
+
+struct _YpServerSnapshot
+{
+  YpServerStore  *reader;       /* a connection of this snapshot's own, to the same file */
+  char           *account_id;
+  char           *created_at;
+  gint64          seq;
+  GHashTable     *participations;
+  SnapshotPolicy  policy;
+  GHashTable     *sent_clients; /* client ids of the parts handed out so far */
+  guint           next;         /* 0: the header; then entity next - 1 */
+};
 
 /* yp_snapshot_may_see (client_id, created_seq, <the entity's policy fields in order>) */
 static void
@@ -2785,12 +2902,12 @@ snapshot_load_participations (YpServerStore  *self,
 }
 
 static gboolean
-snapshot_entity (YpServerStore   *self,
-                 const YpEntity  *entity,
-                 gint64           seq,
-                 SnapshotPolicy  *sp,
-                 GError         **error)
+snapshot_entity (YpServerSnapshot  *snap,
+                 const YpEntity    *entity,
+                 GError           **error)
 {
+  YpServerStore *reader = snap->reader;
+  SnapshotPolicy *sp = &snap->policy;
   const char * const *policy_fields = yp_policy_row_fields ();
   g_autofree char *cols = column_list (entity);
   g_autofree char *sql = NULL;
@@ -2827,146 +2944,53 @@ snapshot_entity (YpServerStore   *self,
   sp->probe = probe;
   sp->probe_fields = (const guint *) probe_fields->data;
   sp->n_probe_fields = probe_fields->len;
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (reader->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     rc = SQLITE_ERROR;
   else
     {
-      sqlite3_bind_int64 (stmt, 1, seq);
+      sqlite3_bind_int64 (stmt, 1, snap->seq);
       rc = sqlite3_step (stmt);
     }
   sp->probe = NULL;
   sp->probe_fields = NULL;
   sp->n_probe_fields = 0;
   if (rc != SQLITE_DONE)
-    set_db_error (error, self->db, "snapshot");
+    set_db_error (error, reader->db, "snapshot");
   sqlite3_finalize (stmt);
   return rc == SQLITE_DONE;
 }
 
+/* The client ids of @table in the part that no earlier part had: they are audited before
+ * the part leaves. */
 static gboolean
-snapshot_fill (YpServerStore  *self,
-               const char     *account_id,
-               GError        **error)
+snapshot_new_clients (YpServerSnapshot  *snap,
+                      const char        *table,
+                      GPtrArray         *out,
+                      GError           **error)
 {
-  guint n;
-  const YpEntity * const *entities = yp_schema_get_entities (&n);
-  g_autoptr(GHashTable) participations = participation_cache_new ();
-  g_autoptr(GString) scoped = g_string_new (NULL);
-  g_autofree char *cursor = NULL;
-  g_autofree char *now = yp_now_iso8601 ();
-  g_autofree char *audit_sql = NULL;
+  g_autofree char *sql = g_strdup_printf ("SELECT DISTINCT client_id FROM " SNAP ".%s"
+                                          " WHERE client_id IS NOT NULL", table);
   sqlite3_stmt *stmt = NULL;
-  SnapshotPolicy sp = { account_id, participations, NULL, NULL, 0 };
-  gboolean ok = TRUE;
-  gint64 seq;
   int rc;
 
-  /* The rows and the seq come from one transaction of the one writer connection, so the
-   * cursor is consistent with the rows; the audit entries commit with it. */
-  seq = current_seq (self);
-  if (!snapshot_load_participations (self, account_id, participations, error))
-    return FALSE;
-  /* The clients the account has a participant row in, once for every table (the subquery in
-   * each statement cost more than many a table's rows). */
-  if (!exec_sql (self, "CREATE TEMP TABLE yp_snapshot_clients (client_id TEXT PRIMARY KEY)"
-                       " WITHOUT ROWID", error))
-    return FALSE;
-  if (sqlite3_prepare_v2 (self->db, "INSERT OR IGNORE INTO temp.yp_snapshot_clients"
-                                    " SELECT client_id FROM main.participants"
-                                    " WHERE professional_id = ? AND deleted = 0"
-                                    " AND client_id IS NOT NULL ORDER BY client_id", -1, &stmt,
-                          NULL) != SQLITE_OK)
-    return set_db_error (error, self->db, "snapshot clients");
-  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  if (rc != SQLITE_DONE)
-    return set_db_error (error, self->db, "snapshot clients");
-  /* Only for this request (the policy state is on this stack), and only from top-level SQL. */
-  if (sqlite3_create_function (self->db, "yp_snapshot_may_see", -1,
-                               SQLITE_UTF8 | SQLITE_DIRECTONLY, &sp, snapshot_may_see_func,
-                               NULL, NULL) != SQLITE_OK)
-    return set_db_error (error, self->db, "snapshot function");
-  for (guint i = 0; ok && i < n; i++)
-    ok = snapshot_entity (self, entities[i], seq, &sp, error);
-  sqlite3_create_function (self->db, "yp_snapshot_may_see", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-                           NULL, NULL, NULL, NULL);
-  if (!ok || !exec_sql (self, "DROP TABLE temp.yp_snapshot_clients", error))
-    return FALSE;
+  if (sqlite3_prepare_v2 (snap->reader->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return set_db_error (error, snap->reader->db, "snapshot clients");
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *id = (const char *) sqlite3_column_text (stmt, 0);
 
-  /* The app's client_id indexes (yp-store.c makes the same), built in one go now that the
-   * rows are in: with the same indexes on both sides SQLite copies whole tables record by
-   * record (its transfer optimisation) into a fresh store. */
-  for (guint i = 0; i < n; i++)
-    if (entities[i]->client_scoped)
-      {
-        g_autofree char *index = g_strdup_printf ("CREATE INDEX " SNAP ".%s_client ON %s"
-                                                  " (client_id)",
-                                                  entities[i]->table, entities[i]->table);
-        if (!exec_sql (self, index, error))
-          return FALSE;
-      }
-  /* One read_snapshot entry per client whose rows are in the file, with their count (each
-   * table's counted along its new index). */
-  for (guint i = 0; i < n; i++)
-    if (entities[i]->client_scoped)
-      g_string_append_printf (scoped, "%sSELECT client_id, count(*) AS n FROM " SNAP ".%s"
-                              " GROUP BY client_id", scoped->len ? " UNION ALL " : "",
-                              entities[i]->table);
-  audit_sql = g_strdup_printf ("INSERT INTO main.audit_log (at, account_id, action, entity,"
-                               " row_id, client_id, detail)"
-                               " SELECT ?1, ?2, 'read_snapshot', 'client', client_id, client_id,"
-                               " sum (n) || ' rows' FROM (%s) GROUP BY client_id"
-                               " ORDER BY client_id", scoped->str);
-  if (sqlite3_prepare_v2 (self->db, audit_sql, -1, &stmt, NULL) != SQLITE_OK)
-    return set_db_error (error, self->db, "snapshot audit");
-  sqlite3_bind_text (stmt, 1, now, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, account_id, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  if (rc != SQLITE_DONE)
-    return set_db_error (error, self->db, "snapshot audit");
+      if (!g_hash_table_contains (snap->sent_clients, id))
+        {
+          char *copy = g_strdup (id);
 
-  cursor = g_strdup_printf ("%s:%" G_GINT64_FORMAT, self->epoch, seq);
-  if (sqlite3_prepare_v2 (self->db, "INSERT INTO " SNAP ".snapshot (cursor, schema_version,"
-                                    " account_id, created_at) VALUES (?, ?, ?, ?)", -1, &stmt,
-                          NULL) != SQLITE_OK)
-    return set_db_error (error, self->db, "snapshot");
-  sqlite3_bind_text (stmt, 1, cursor, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 2, YP_SCHEMA_VERSION);
-  sqlite3_bind_text (stmt, 3, account_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, now, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
+          g_hash_table_add (snap->sent_clients, copy);
+          g_ptr_array_add (out, g_strdup (copy));
+        }
+    }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
-    return set_db_error (error, self->db, "snapshot");
+    return set_db_error (error, snap->reader->db, "snapshot clients");
   return TRUE;
-}
-
-/* The snapshot's tables, created in the empty in-memory database before the transaction. */
-static gboolean
-snapshot_create (YpServerStore  *self,
-                 GError        **error)
-{
-  guint n;
-  const YpEntity * const *entities = yp_schema_get_entities (&n);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *create = yp_entity_create_sql (entities[i], YP_SCHEMA_VERSION);
-      g_autofree char *in_snap = NULL;
-
-      /* "CREATE TABLE name (…)" → "CREATE TABLE snap.name (…)"; SQLite keeps the text
-       * without the schema name, so the file holds exactly the app's CREATE TABLE. */
-      if (!g_str_has_prefix (create, "CREATE TABLE "))
-        return set_db_error (error, self->db, "snapshot schema");
-      in_snap = g_strdup_printf ("CREATE TABLE " SNAP ".%s", create + strlen ("CREATE TABLE "));
-      if (!exec_sql (self, in_snap, error))
-        return FALSE;
-    }
-  return exec_sql (self, "CREATE TABLE " SNAP ".snapshot (cursor TEXT NOT NULL,"
-                         " schema_version INTEGER NOT NULL, account_id TEXT NOT NULL,"
-                         " created_at TEXT NOT NULL);", error);
 }
 
 static void
@@ -2975,42 +2999,252 @@ free_serialized (gpointer data)
   sqlite3_free (data);
 }
 
-GBytes *
-yp_server_store_snapshot (YpServerStore  *self,
-                          const char     *account_id,
-                          GError        **error)
+static GBytes *
+snapshot_serialize (YpServerSnapshot  *snap,
+                    GError           **error)
 {
+  sqlite3_int64 size = 0;
+  unsigned char *data = sqlite3_serialize (snap->reader->db, SNAP, &size, 0);
+
+  if (data == NULL || size <= 0)
+    {
+      sqlite3_free (data);
+      g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
+                   "Cannot serialize the snapshot.");
+      return NULL;
+    }
+  return g_bytes_new_with_free_func (data, (gsize) size, free_serialized, data);
+}
+
+/* The header part: the one-row "snapshot" table. */
+static gboolean
+snapshot_fill_header (YpServerSnapshot  *snap,
+                      guint              n_tables,
+                      GError           **error)
+{
+  YpServerStore *reader = snap->reader;
+  g_autofree char *cursor = g_strdup_printf ("%s:%" G_GINT64_FORMAT, reader->epoch, snap->seq);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (!exec_sql (reader, "CREATE TABLE " SNAP ".snapshot (cursor TEXT NOT NULL,"
+                         " schema_version INTEGER NOT NULL, account_id TEXT NOT NULL,"
+                         " created_at TEXT NOT NULL, tables INTEGER NOT NULL)", error))
+    return FALSE;
+  stmt = prepare (reader, "INSERT INTO " SNAP ".snapshot (cursor, schema_version, account_id,"
+                          " created_at, tables) VALUES (?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, cursor, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 2, YP_SCHEMA_VERSION);
+  sqlite3_bind_text (stmt, 3, snap->account_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, snap->created_at, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 5, (int) n_tables);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return set_db_error (error, reader->db, "snapshot");
+  return TRUE;
+}
+
+/* One table with its rows and the app's client_id index: with the same indexes on both sides
+ * SQLite copies the whole table record by record (its transfer optimisation) into the app's
+ * empty one. */
+static gboolean
+snapshot_fill_table (YpServerSnapshot  *snap,
+                     const YpEntity    *entity,
+                     GPtrArray         *new_clients,
+                     GError           **error)
+{
+  YpServerStore *reader = snap->reader;
+  g_autofree char *create = yp_entity_create_sql (entity, YP_SCHEMA_VERSION);
+  g_autofree char *in_snap = NULL;
+  gboolean ok;
+
+  /* "CREATE TABLE name (…)" → "CREATE TABLE snap.name (…)"; SQLite keeps the text without
+   * the schema name, so the part holds exactly the app's CREATE TABLE. */
+  if (!g_str_has_prefix (create, "CREATE TABLE "))
+    return set_db_error (error, reader->db, "snapshot schema");
+  in_snap = g_strdup_printf ("CREATE TABLE " SNAP ".%s", create + strlen ("CREATE TABLE "));
+  if (!exec_sql (reader, in_snap, error) || !begin_read (reader, error))
+    return FALSE;
+  ok = snapshot_entity (snap, entity, error);
+  if (ok && entity->client_scoped)
+    {
+      g_autofree char *index = g_strdup_printf ("CREATE INDEX " SNAP ".%s_client ON %s"
+                                                " (client_id)", entity->table, entity->table);
+
+      ok = exec_sql (reader, index, error)
+           && snapshot_new_clients (snap, entity->table, new_clients, error);
+    }
+  return end (reader, ok, error);
+}
+
+static void
+snapshot_close_reader (YpServerStore *reader)
+{
+  if (reader->db != NULL)
+    {
+      sqlite3_create_function (reader->db, "yp_snapshot_may_see", -1,
+                               SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, NULL, NULL, NULL);
+      sqlite3_exec (reader->db, "DROP TABLE IF EXISTS temp.yp_snapshot_clients", NULL, NULL,
+                    NULL);
+    }
+  g_object_unref (reader);
+}
+
+void
+yp_server_snapshot_free (YpServerSnapshot *snap)
+{
+  if (snap == NULL)
+    return;
+  if (snap->reader != NULL)
+    snapshot_close_reader (snap->reader);
+  g_clear_pointer (&snap->participations, g_hash_table_unref);
+  g_clear_pointer (&snap->sent_clients, g_hash_table_unref);
+  g_free (snap->account_id);
+  g_free (snap->created_at);
+  g_free (snap);
+}
+
+YpServerSnapshot *
+yp_server_snapshot_new (YpServerStore  *store,
+                        const char     *account_id,
+                        GError        **error)
+{
+  g_autoptr(YpServerSnapshot) snap = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  YpServerStore *reader;
+  gboolean ok;
+  int rc;
+
+  g_return_val_if_fail (YP_IS_SERVER_STORE (store), NULL);
+  g_return_val_if_fail (account_id != NULL, NULL);
+
+  snap = g_new0 (YpServerSnapshot, 1);
+  snap->account_id = g_strdup (account_id);
+  snap->created_at = yp_now_iso8601 ();
+  snap->participations = participation_cache_new ();
+  snap->sent_clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  snap->policy.account_id = snap->account_id;
+  snap->policy.participations = snap->participations;
+  if ((snap->reader = reader = store_open_reader (store, error)) == NULL)
+    return NULL;
+
+  /* The seq, the participations and the client list come from one read transaction: the
+   * policy of every part is the policy at that seq, and every part holds only rows of a rev
+   * up to it (docs/api.md says why that suffices). */
+  if (!begin_read (reader, error))
+    return NULL;
+  snap->seq = current_seq (reader);
+  ok = snap->seq >= 0
+       && snapshot_load_participations (reader, account_id, snap->participations, error)
+       /* The clients the account has a participant row in, once for every table (the
+        * subquery in each statement cost more than many a table's rows). */
+       && exec_sql (reader, "CREATE TEMP TABLE yp_snapshot_clients (client_id TEXT PRIMARY KEY)"
+                            " WITHOUT ROWID", error)
+       && (stmt = prepare (reader, "INSERT OR IGNORE INTO temp.yp_snapshot_clients"
+                                   " SELECT client_id FROM main.participants"
+                                   " WHERE professional_id = ? AND deleted = 0"
+                                   " AND client_id IS NOT NULL ORDER BY client_id",
+                           error)) != NULL;
+  if (ok)
+    {
+      sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_STATIC);
+      if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
+        ok = set_db_error (error, reader->db, "snapshot clients");
+    }
+  if (ok && snap->seq < 0)
+    ok = set_db_error (error, reader->db, "snapshot seq");
+  if (!end (reader, ok, error))
+    return NULL;
+  /* Only on this connection (the policy state is in @snap), and only from top-level SQL. */
+  if (sqlite3_create_function (reader->db, "yp_snapshot_may_see", -1,
+                               SQLITE_UTF8 | SQLITE_DIRECTONLY, &snap->policy,
+                               snapshot_may_see_func, NULL, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, reader->db, "snapshot function");
+      return NULL;
+    }
+  return g_steal_pointer (&snap);
+}
+
+gint64
+yp_server_snapshot_get_seq (YpServerSnapshot *snap)
+{
+  return snap->seq;
+}
+
+GBytes *
+yp_server_snapshot_next_part (YpServerSnapshot  *snap,
+                              GPtrArray        **out_new_clients,
+                              GError           **error)
+{
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
+  YpServerStore *reader = snap->reader;
+  g_autoptr(GPtrArray) new_clients = g_ptr_array_new_with_free_func (g_free);
   GBytes *bytes = NULL;
   gboolean ok;
 
-  g_return_val_if_fail (YP_IS_SERVER_STORE (self), NULL);
-  g_return_val_if_fail (account_id != NULL, NULL);
+  g_return_val_if_fail (out_new_clients != NULL && *out_new_clients == NULL, NULL);
 
-  /* In memory only: the client data never touches a file on the server. */
-  if (!exec_sql (self, "ATTACH ':memory:' AS " SNAP, error))
+  if (snap->next > n)
     return NULL;
-  ok = snapshot_create (self, error) && begin (self, error);
+  /* In memory only: the client data never touches a file on the server. */
+  if (!exec_sql (reader, "ATTACH ':memory:' AS " SNAP, error))
+    return NULL;
+  if (snap->next == 0)
+    ok = snapshot_fill_header (snap, n, error);
+  else
+    ok = snapshot_fill_table (snap, entities[snap->next - 1], new_clients, error);
   if (ok)
+    bytes = snapshot_serialize (snap, error);
+  if (sqlite3_exec (reader->db, "DETACH " SNAP, NULL, NULL, NULL) != SQLITE_OK)
+    g_warning ("Could not detach the snapshot: %s", sqlite3_errmsg (reader->db));
+  if (bytes == NULL)
     {
-      ok = snapshot_fill (self, account_id, error);
-      ok = end (self, ok, error);
+      snap->next = n + 1;
+      return NULL;
     }
-  sqlite3_exec (self->db, "DROP TABLE IF EXISTS temp.yp_snapshot_clients", NULL, NULL, NULL);
-  if (ok)
-    {
-      sqlite3_int64 size = 0;
-      unsigned char *data = sqlite3_serialize (self->db, SNAP, &size, 0);
-
-      if (data == NULL || size <= 0)
-        {
-          sqlite3_free (data);
-          g_set_error (error, YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
-                       "Cannot serialize the snapshot.");
-        }
-      else
-        bytes = g_bytes_new_with_free_func (data, (gsize) size, free_serialized, data);
-    }
-  if (sqlite3_exec (self->db, "DETACH " SNAP, NULL, NULL, NULL) != SQLITE_OK)
-    g_warning ("Could not detach the snapshot: %s", sqlite3_errmsg (self->db));
+  snap->next++;
+  *out_new_clients = g_steal_pointer (&new_clients);
   return bytes;
+}
+
+gboolean
+yp_server_store_audit_snapshot (YpServerStore  *self,
+                                const char     *account_id,
+                                gint64          seq,
+                                GPtrArray      *client_ids,
+                                GError        **error)
+{
+  g_autofree char *now = NULL;
+  g_autofree char *detail = NULL;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (YP_IS_SERVER_STORE (self), FALSE);
+
+  if (client_ids == NULL || client_ids->len == 0)
+    return TRUE;
+  now = yp_now_iso8601 ();
+  detail = g_strdup_printf ("seq %" G_GINT64_FORMAT, seq);
+  if (!begin (self, error))
+    return FALSE;
+  {
+    g_autoptr(sqlite3_stmt) stmt =
+      prepare (self, "INSERT INTO audit_log (at, account_id, action, entity, row_id,"
+                     " client_id, detail) VALUES (?1, ?2, 'read_snapshot', 'client', ?3, ?3,"
+                     " ?4)", error);
+
+    ok = stmt != NULL;
+    for (guint i = 0; ok && i < client_ids->len; i++)
+      {
+        sqlite3_bind_text (stmt, 1, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 2, account_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 3, client_ids->pdata[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 4, detail, -1, SQLITE_STATIC);
+        if (sqlite3_step (stmt) != SQLITE_DONE)
+          ok = set_db_error (error, self->db, "snapshot audit");
+        sqlite3_reset (stmt);
+      }
+  }
+  return end (self, ok, error);
 }

@@ -123,6 +123,24 @@ GBytes        *yp_server_store_get_blob       (YpServerStore  *self,
                                                const char     *sha256,
                                                GError        **error);
 
+/* Failed sign-ins per key ("user:<name>", "ip:<address>"): @count in the window that began at
+ * @window_start (Unix seconds). Saved so that a restart keeps the rate limit; a count of 0
+ * forgets the key. Loading calls @func for every window that began at or after @since and
+ * drops the older ones. */
+typedef void (*YpServerFailuresFunc) (const char *key,
+                                      guint       count,
+                                      gint64      window_start,
+                                      gpointer    data);
+
+void           yp_server_store_save_failures  (YpServerStore        *self,
+                                               const char           *key,
+                                               guint                 count,
+                                               gint64                window_start);
+void           yp_server_store_load_failures  (YpServerStore        *self,
+                                               gint64                since,
+                                               YpServerFailuresFunc  func,
+                                               gpointer              data);
+
 /* Appends to the audit log outside a sync (sign-in, sign-out, refusals). */
 void           yp_server_store_audit          (YpServerStore  *self,
                                                const char     *account_id,
@@ -132,14 +150,35 @@ void           yp_server_store_audit          (YpServerStore  *self,
                                                const char     *client_id,
                                                const char     *detail);
 
-/* GET /api/v1/snapshot for @account_id: a SQLite database file (the app's own table layout)
- * holding every row the account may see now — what pulling from no cursor to the end would
- * deliver, by the same policy — plus a one-row "snapshot" table with the matching cursor.
- * Built in memory (an attached ':memory:' database, one INSERT ... SELECT per table with the
- * policy as a SQL function) and serialized: no file. Audited once per client
- * ("read_snapshot", the row count in the detail). docs/api.md describes the format. */
-GBytes        *yp_server_store_snapshot       (YpServerStore  *self,
-                                               const char     *account_id,
-                                               GError        **error);
+/* GET /api/v1/snapshot for @account_id, as a sequence of parts (docs/api.md): a header (the
+ * one-row "snapshot" table with the cursor), then one SQLite database per table of the schema
+ * (the app's own table layout) holding every row of it the account may see at the header's
+ * seq, by the same policy as a pull. Each part is built in memory (an attached ':memory:'
+ * database, one INSERT ... SELECT with the policy as a SQL function) and serialized: no file.
+ *
+ * yp_server_snapshot_new opens a connection of the snapshot's own and reads the seq and the
+ * account's participations; from then on the snapshot may be used from any one thread at a
+ * time. yp_server_snapshot_next_part returns the next part, with the client ids in it that
+ * no earlier part held (to audit before the part leaves, yp_server_store_audit_snapshot, on
+ * the store's own thread), or NULL when there is none left or on @error. */
+typedef struct _YpServerSnapshot YpServerSnapshot;
+
+YpServerSnapshot *yp_server_snapshot_new      (YpServerStore     *store,
+                                               const char        *account_id,
+                                               GError           **error);
+GBytes        *yp_server_snapshot_next_part   (YpServerSnapshot  *snap,
+                                               GPtrArray        **out_new_clients,
+                                               GError           **error);
+gint64         yp_server_snapshot_get_seq     (YpServerSnapshot  *snap);
+void           yp_server_snapshot_free        (YpServerSnapshot  *snap);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (YpServerSnapshot, yp_server_snapshot_free)
+
+/* One "read_snapshot" entry per client in @client_ids (detail "seq <seq>"), committed. */
+gboolean       yp_server_store_audit_snapshot (YpServerStore     *self,
+                                               const char        *account_id,
+                                               gint64             seq,
+                                               GPtrArray         *client_ids,
+                                               GError           **error);
 
 G_END_DECLS

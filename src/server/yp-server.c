@@ -21,7 +21,7 @@
 typedef struct
 {
   guint  count;
-  gint64 window_start; /* monotonic µs */
+  gint64 window_start; /* real time, µs */
 } Failures;
 
 struct _YpServer
@@ -290,6 +290,10 @@ authenticate (YpServer          *self,
   return account_id;
 }
 
+/* Failed sign-ins are counted per user name and per address in a window of login_window
+ * seconds from the first; the counts are kept in the server's database too (written through
+ * on every change, read at start), so restarting the server does not reset the limit. The
+ * window is in real time for the same reason. */
 static Failures *
 failures_current (YpServer   *self,
                   const char *key)
@@ -297,12 +301,22 @@ failures_current (YpServer   *self,
   Failures *f = g_hash_table_lookup (self->failures, key);
 
   if (f != NULL &&
-      g_get_monotonic_time () - f->window_start > (gint64) self->limits.login_window * G_USEC_PER_SEC)
+      g_get_real_time () - f->window_start > (gint64) self->limits.login_window * G_USEC_PER_SEC)
     {
       g_hash_table_remove (self->failures, key);
+      yp_server_store_save_failures (self->store, key, 0, 0);
       f = NULL;
     }
   return f;
+}
+
+static void
+failures_save (YpServer   *self,
+               const char *key,
+               Failures   *f)
+{
+  yp_server_store_save_failures (self->store, key, f ? f->count : 0,
+                                 f ? f->window_start / G_USEC_PER_SEC : 0);
 }
 
 /* Seconds until @key may try again, 0 if it may now. */
@@ -317,7 +331,7 @@ rate_limited (YpServer   *self,
   if (f == NULL || f->count < max)
     return 0;
   left = (gint64) self->limits.login_window -
-         (g_get_monotonic_time () - f->window_start) / G_USEC_PER_SEC;
+         (g_get_real_time () - f->window_start) / G_USEC_PER_SEC;
   return MAX (left, 1);
 }
 
@@ -330,10 +344,11 @@ record_failure (YpServer   *self,
   if (f == NULL)
     {
       f = g_new0 (Failures, 1);
-      f->window_start = g_get_monotonic_time ();
+      f->window_start = g_get_real_time ();
       g_hash_table_insert (self->failures, g_strdup (key), f);
     }
   f->count++;
+  failures_save (self, key, f);
 }
 
 /* Takes back one attempt charged to @key (a sign-in that succeeded). */
@@ -344,7 +359,32 @@ forgive_attempt (YpServer   *self,
   Failures *f = failures_current (self, key);
 
   if (f != NULL && f->count > 0)
-    f->count--;
+    {
+      f->count--;
+      failures_save (self, key, f);
+    }
+}
+
+static void
+forget_failures (YpServer   *self,
+                 const char *key)
+{
+  if (g_hash_table_remove (self->failures, key))
+    failures_save (self, key, NULL);
+}
+
+static void
+failures_loaded (const char *key,
+                 guint       count,
+                 gint64      window_start,
+                 gpointer    data)
+{
+  YpServer *self = data;
+  Failures *f = g_new0 (Failures, 1);
+
+  f->count = count;
+  f->window_start = window_start * G_USEC_PER_SEC;
+  g_hash_table_replace (self->failures, g_strdup (key), f);
 }
 
 /* A sign-in whose password is being verified in a worker thread. */
@@ -423,7 +463,7 @@ sign_in_verified (GObject      *source,
     }
   else
     {
-      g_hash_table_remove (self->failures, s->user_key);
+      forget_failures (self, s->user_key);
       forgive_attempt (self, s->ip_key);
       reply = json_object_new ();
       json_object_set_string_member (reply, "token", token);
@@ -558,15 +598,244 @@ handle_sync (YpServer          *self,
   respond_json (msg, 200, response);
 }
 
-/* GET /api/v1/snapshot: the first sync as one SQLite file (docs/api.md). */
+/* GET /api/v1/snapshot: the first sync as a stream of SQLite parts (docs/api.md).
+ *
+ * A worker builds the parts one after another on a connection of its own; the main loop
+ * audits the clients of each part (committed before the part leaves), appends the part to the
+ * chunked response and lets libsoup write it while the worker builds the next one and the app
+ * copies the last. The message stays paused until the first part is ready, so an error before
+ * it is still a JSON error; after that, an error ends the body without the end marker and the
+ * app sees an incomplete stream. If the connection goes, the worker stops after its part. */
+
+#define SNAPSHOT_CONTENT_TYPE "application/vnd.yhteispolku.snapshot-parts"
+
+typedef struct
+{
+  YpServer          *self;
+  SoupServer        *soup;
+  SoupServerMessage *msg;
+  YpServerStore     *store;
+  char              *account_id;
+  GMainContext      *context;
+  GAsyncQueue       *parts;      /* SnapshotPart, from the worker to the main loop */
+  gint               finished;   /* atomic: the message is over; the worker stops */
+  gboolean           started;    /* main loop: the 200 and the first part went out */
+  gboolean           ended;      /* main loop: the body is complete */
+} SnapshotStream;
+
+typedef struct
+{
+  GBytes    *bytes;      /* NULL: no more parts (or @error) */
+  GPtrArray *clients;    /* the clients no earlier part held */
+  gint64     seq;
+  GError    *error;
+} SnapshotPart;
+
+static void
+snapshot_part_free (gpointer data)
+{
+  SnapshotPart *part = data;
+
+  g_clear_pointer (&part->bytes, g_bytes_unref);
+  g_clear_pointer (&part->clients, g_ptr_array_unref);
+  g_clear_error (&part->error);
+  g_free (part);
+}
+
+static void
+snapshot_stream_clear (SnapshotStream *s)
+{
+  g_object_unref (s->self);
+  g_object_unref (s->soup);
+  g_object_unref (s->msg);
+  g_object_unref (s->store);
+  g_free (s->account_id);
+  g_main_context_unref (s->context);
+  g_async_queue_unref (s->parts);
+}
+
+static SnapshotStream *
+snapshot_stream_ref (SnapshotStream *s)
+{
+  return g_atomic_rc_box_acquire (s);
+}
+
+static void
+snapshot_stream_unref (SnapshotStream *s)
+{
+  g_atomic_rc_box_release_full (s, (GDestroyNotify) snapshot_stream_clear);
+}
+
+static void
+snapshot_stream_closure_unref (gpointer  data,
+                               GClosure *closure)
+{
+  snapshot_stream_unref (data);
+}
+
+static void
+snapshot_finished (SoupServerMessage *msg,
+                   gpointer           data)
+{
+  SnapshotStream *s = data;
+
+  g_atomic_int_set (&s->finished, TRUE);
+  s->ended = TRUE;
+  log_request (msg, s->account_id, NULL);
+  /* The handler holds @s, which holds @msg: let go of both. */
+  g_signal_handlers_disconnect_by_func (msg, snapshot_finished, s);
+}
+
+/* Ends the response: with the end marker when @complete, else cut short (the app refuses an
+ * incomplete stream). */
+static void
+snapshot_end (SnapshotStream *s,
+              gboolean        complete)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (s->msg);
+  static const guint8 end_marker[4] = { 0, 0, 0, 0 };
+
+  if (complete)
+    soup_message_body_append (body, SOUP_MEMORY_STATIC, end_marker, sizeof end_marker);
+  soup_message_body_complete (body);
+  s->ended = TRUE;
+  g_atomic_int_set (&s->finished, TRUE);
+  soup_server_unpause_message (s->soup, s->msg);
+}
+
+static void
+snapshot_fail (SnapshotStream *s,
+               const GError   *error)
+{
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                    "YP_EVENT", "snapshot_failed",
+                    "YP_ACCOUNT", s->account_id,
+                    "MESSAGE", "The snapshot stopped: %s", error->message);
+  if (s->started)
+    snapshot_end (s, FALSE);
+  else
+    {
+      respond_gerror (s->msg, error);
+      s->ended = TRUE;
+      g_atomic_int_set (&s->finished, TRUE);
+      soup_server_unpause_message (s->soup, s->msg);
+    }
+}
+
+static void
+snapshot_send (SnapshotStream *s,
+               SnapshotPart   *part)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (s->msg);
+  g_autoptr(GError) error = NULL;
+  gsize size;
+  guint8 length[4];
+
+  if (part->bytes == NULL)
+    {
+      if (part->error != NULL)
+        snapshot_fail (s, part->error);
+      else
+        snapshot_end (s, TRUE);
+      return;
+    }
+  size = g_bytes_get_size (part->bytes);
+  if (size > G_MAXINT32)
+    {
+      g_set_error (&error, YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
+                   "A part of the snapshot is too large.");
+      return snapshot_fail (s, error);
+    }
+  /* Who received which client's data is on record before the data leaves. */
+  if (!yp_server_store_audit_snapshot (s->store, s->account_id, part->seq, part->clients,
+                                       &error))
+    return snapshot_fail (s, error);
+  if (!s->started)
+    {
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (s->msg);
+
+      s->started = TRUE;
+      soup_server_message_set_status (s->msg, 200, NULL);
+      soup_message_headers_replace (headers, "Cache-Control", "no-store");
+      soup_message_headers_set_content_type (headers, SNAPSHOT_CONTENT_TYPE, NULL);
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+      /* A part is dropped once written: the stream is never held whole. */
+      soup_message_body_set_accumulate (body, FALSE);
+    }
+  length[0] = (size >> 24) & 0xff;
+  length[1] = (size >> 16) & 0xff;
+  length[2] = (size >> 8) & 0xff;
+  length[3] = size & 0xff;
+  soup_message_body_append (body, SOUP_MEMORY_COPY, length, sizeof length);
+  soup_message_body_append_bytes (body, part->bytes);
+  soup_server_unpause_message (s->soup, s->msg);
+}
+
+/* On the main loop: sends what the worker has made so far, in order. */
+static gboolean
+snapshot_deliver (gpointer data)
+{
+  SnapshotStream *s = data;
+  SnapshotPart *part;
+
+  while ((part = g_async_queue_try_pop (s->parts)) != NULL)
+    {
+      if (!s->ended)
+        snapshot_send (s, part);
+      snapshot_part_free (part);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+snapshot_push (SnapshotStream *s,
+               SnapshotPart   *part)
+{
+  g_async_queue_push (s->parts, part);
+  g_main_context_invoke_full (s->context, G_PRIORITY_DEFAULT, snapshot_deliver,
+                              snapshot_stream_ref (s), (GDestroyNotify) snapshot_stream_unref);
+}
+
+static void
+snapshot_in_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      data,
+                    GCancellable *cancellable)
+{
+  SnapshotStream *s = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpServerSnapshot) snap = yp_server_snapshot_new (s->store, s->account_id, &error);
+
+  while (!g_atomic_int_get (&s->finished))
+    {
+      SnapshotPart *part = g_new0 (SnapshotPart, 1);
+
+      if (snap != NULL)
+        {
+          part->seq = yp_server_snapshot_get_seq (snap);
+          part->bytes = yp_server_snapshot_next_part (snap, &part->clients, &part->error);
+        }
+      else
+        part->error = g_steal_pointer (&error);
+      if (part->bytes == NULL)
+        {
+          snapshot_push (s, part);
+          break;
+        }
+      snapshot_push (s, part);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
 static void
 handle_snapshot (YpServer          *self,
                  SoupServerMessage *msg,
-                 char             **out_account)
+                 char             **out_account,
+                 gboolean          *paused)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) data = NULL;
   gboolean is_admin = FALSE;
+  SnapshotStream *s;
+  g_autoptr(GTask) task = NULL;
 
   if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
     return respond_error (msg, YP_SERVER_ERROR_METHOD_NOT_ALLOWED, "Use GET.");
@@ -575,14 +844,23 @@ handle_snapshot (YpServer          *self,
   if (is_admin)
     return respond_error (msg, YP_SERVER_ERROR_FORBIDDEN,
                           "Administrator accounts see no client data.");
-  if ((data = yp_server_store_snapshot (self->store, *out_account, &error)) == NULL)
-    return respond_gerror (msg, error);
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Cache-Control", "no-store");
-  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
-                                         "application/vnd.sqlite3", NULL);
-  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), data);
+
+  s = g_atomic_rc_box_new0 (SnapshotStream);
+  s->self = g_object_ref (self);
+  s->soup = g_object_ref (self->soup);
+  s->msg = g_object_ref (msg);
+  s->store = g_object_ref (self->store);
+  s->account_id = g_strdup (*out_account);
+  s->context = g_main_context_ref_thread_default ();
+  s->parts = g_async_queue_new_full (snapshot_part_free);
+  g_signal_connect_data (msg, "finished", G_CALLBACK (snapshot_finished),
+                         snapshot_stream_ref (s), snapshot_stream_closure_unref, 0);
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_source_tag (task, handle_snapshot);
+  g_task_set_task_data (task, s, (GDestroyNotify) snapshot_stream_unref);
+  soup_server_pause_message (self->soup, msg);
+  g_task_run_in_thread (task, snapshot_in_thread);
+  *paused = TRUE;
 }
 
 static gboolean
@@ -679,7 +957,7 @@ handler (SoupServer        *server,
         respond_error (msg, YP_SERVER_ERROR_METHOD_NOT_ALLOWED, "Use POST.");
     }
   else if (g_str_equal (path, "/api/v1/snapshot"))
-    handle_snapshot (self, msg, &account);
+    handle_snapshot (self, msg, &account, &paused);
   else if (is_blob_path (path))
     handle_blob (self, msg, path + strlen ("/api/v1/blobs/"), &account);
   else
@@ -702,6 +980,8 @@ yp_server_new (YpServerStore        *store,
   self = g_object_new (YP_TYPE_SERVER, NULL);
   self->store = g_object_ref (store);
   self->limits = *limits;
+  yp_server_store_load_failures (store, g_get_real_time () / G_USEC_PER_SEC - limits->login_window,
+                                 failures_loaded, self);
   return self;
 }
 

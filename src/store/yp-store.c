@@ -3141,16 +3141,17 @@ yp_store_list_follow_ups_due (YpStore     *self,
 
 /* ---- first-sync snapshot ------------------------------------------------------------------
  *
- * The server's snapshot (GET /api/v1/snapshot) is a SQLite file from the network, so it is
- * treated as hostile until checked: attached read-only through a file: URI (mode=ro) with
- * SQLITE_DBCONFIG_DEFENSIVE on and trusted_schema off, so nothing in its schema can run a
- * function with side effects; quick_check; its schema may hold nothing but plain tables of
- * the expected names (no views, triggers, virtual tables or generated columns) and their
- * automatic indexes; every expected column must be there; and every row must pass
- * yp_record_validate, the app's one validation (types, required fields, enum values, lengths,
- * UUID and date formats), through the SQL function yp_snapshot_row_valid over whole tables,
- * with a column's storage type matching the field's. One bad row refuses the whole file; the
- * sync engine then falls back to paged pulls. */
+ * The server's snapshot (GET /api/v1/snapshot) comes as parts, each a SQLite file from the
+ * network, so each is treated as hostile until checked: attached read-only through a file: URI
+ * (mode=ro) with SQLITE_DBCONFIG_DEFENSIVE on and trusted_schema off, so nothing in its schema
+ * can run a function with side effects; quick_check; its schema may hold nothing but the one
+ * table of that part (no views, triggers, virtual tables, generated columns or second table),
+ * its automatic indexes and its `<table>_client` index; every expected column must be there;
+ * and every row must pass yp_record_validate, the app's one validation (types, required
+ * fields, enum values, lengths, UUID and date formats), through the SQL function
+ * yp_snapshot_row_valid over the whole table, with a column's storage type matching the
+ * field's. One bad row refuses the part (and the rest of the stream); the sync engine then
+ * falls back to paged pulls. */
 
 #define SNAPSHOT_SCHEMA "snap"
 /* Rows of the snapshot on their way into a table with triggers: an in-memory database of the
@@ -3300,12 +3301,138 @@ synced_columns (const YpEntity *entity,
   return g_string_free (cols, FALSE);
 }
 
-static gboolean
-is_expected_table (const char *name)
+/* The entity whose table is @name, or NULL. */
+static const YpEntity *
+entity_of_table (const char *name)
 {
   const YpEntity *entity = yp_schema_lookup (name);
 
-  return (entity != NULL && g_str_equal (entity->table, name)) || g_str_equal (name, "snapshot");
+  return entity != NULL && g_str_equal (entity->table, name) ? entity : NULL;
+}
+
+/* A part's schema: exactly one plain table (its name in @out_table), that table's automatic
+ * indexes and, for a client-scoped entity, the `<table>_client` index this store has too
+ * (migrate_extra), character for character: no expression in an index runs anything. No
+ * views, triggers, virtual tables, no second table. */
+static gboolean
+snapshot_check_part_schema (sqlite3  *db,
+                            char    **out_table,
+                            GError  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *table = NULL;
+  g_autofree char *client_index = NULL;
+  g_autofree char *client_index_sql = NULL;
+  const YpEntity *entity;
+  int rc;
+
+  stmt = prepare (db, "SELECT name, sql FROM " SNAPSHOT_SCHEMA ".sqlite_schema"
+                      " WHERE type = 'table'", NULL);
+  if (stmt == NULL)
+    return snapshot_refuse (error, "not a database (%s)", sqlite3_errmsg (db));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *name = (const char *) sqlite3_column_text (stmt, 0);
+      const char *sql = (const char *) sqlite3_column_text (stmt, 1);
+
+      if (name == NULL || sql == NULL || !g_str_has_prefix (sql, "CREATE TABLE "))
+        return snapshot_refuse (error, "unexpected table “%s”", name ? name : "");
+      if (table != NULL)
+        return snapshot_refuse (error, "a part with two tables (“%s” and “%s”)", table, name);
+      table = g_strdup (name);
+    }
+  if (rc != SQLITE_DONE)
+    return snapshot_refuse (error, "schema: %s", sqlite3_errmsg (db));
+  if (table == NULL)
+    return snapshot_refuse (error, "a part without a table");
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  entity = entity_of_table (table);
+  if (entity == NULL && !g_str_equal (table, "snapshot"))
+    return snapshot_refuse (error, "unexpected table “%s”", table);
+  if (entity != NULL && entity->client_scoped)
+    {
+      client_index = g_strdup_printf ("%s_client", table);
+      client_index_sql = g_strdup_printf ("CREATE INDEX %s ON %s (client_id)", client_index,
+                                          table);
+    }
+
+  stmt = prepare (db, "SELECT type, name, tbl_name, sql FROM " SNAPSHOT_SCHEMA ".sqlite_schema"
+                      " WHERE type <> 'table'", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *type = (const char *) sqlite3_column_text (stmt, 0);
+      const char *name = (const char *) sqlite3_column_text (stmt, 1);
+      const char *tbl_name = (const char *) sqlite3_column_text (stmt, 2);
+      const char *sql = (const char *) sqlite3_column_text (stmt, 3);
+
+      if (type == NULL || name == NULL || tbl_name == NULL)
+        return snapshot_refuse (error, "a schema entry without a name");
+      if (g_str_equal (type, "index") && g_str_equal (tbl_name, table))
+        {
+          if (sql == NULL && g_str_has_prefix (name, "sqlite_autoindex_"))
+            continue;
+          if (sql != NULL && g_strcmp0 (name, client_index) == 0
+              && g_str_equal (sql, client_index_sql))
+            continue;
+        }
+      return snapshot_refuse (error, "unexpected %s “%s”", type, name);
+    }
+  if (rc != SQLITE_DONE)
+    return snapshot_refuse (error, "schema: %s", sqlite3_errmsg (db));
+  *out_table = g_steal_pointer (&table);
+  return TRUE;
+}
+
+/* The columns of the part's @table (none hidden or generated) into @columns. */
+static gboolean
+snapshot_read_columns (sqlite3     *db,
+                       const char  *table,
+                       GHashTable  *columns,
+                       GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (db, "SELECT name, hidden FROM pragma_table_xinfo (?1, '"
+                                              SNAPSHOT_SCHEMA "')", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      if (sqlite3_column_int (stmt, 1) != 0)
+        return snapshot_refuse (error, "a hidden column in %s", table);
+      g_hash_table_add (columns, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+    }
+  return TRUE;
+}
+
+/* Every synced column of @e there, none hidden or generated. */
+static gboolean
+snapshot_check_columns (sqlite3         *db,
+                        const YpEntity  *e,
+                        GError         **error)
+{
+  g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  if (!snapshot_read_columns (db, e->table, columns, error))
+    return FALSE;
+  for (guint f = 0; f < e->n_fields; f++)
+    if (!(e->fields[f].flags & YP_FIELD_FLAG_LOCAL)
+        && !g_hash_table_contains (columns, e->fields[f].name))
+      return snapshot_refuse (error, "%s has no column %s", e->table, e->fields[f].name);
+  return TRUE;
+}
+
+/* The cursor "<epoch>:<seq>" as the sync request takes it: digits after the colon. */
+static gboolean
+cursor_is_valid (const char *text)
+{
+  const char *colon = text != NULL ? strchr (text, ':') : NULL;
+
+  return colon != NULL && strlen (text) <= 100 && colon[1] != '\0'
+         && strspn (colon + 1, "0123456789") == strlen (colon + 1);
 }
 
 /* The file is whole (PRAGMA quick_check). */
@@ -3364,101 +3491,6 @@ snapshot_check_rows (sqlite3         *db,
   return rc == SQLITE_DONE;
 }
 
-/* The schema: plain tables of the expected names and columns, the one info row; on success
- * @out_cursor is the snapshot's cursor. */
-static gboolean
-snapshot_check_schema (sqlite3  *db,
-                       guint     version,
-                       char    **out_cursor,
-                       GError  **error)
-{
-  guint n;
-  const YpEntity * const *entities = yp_schema_get_entities (&n);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  const char *text;
-  int rc;
-
-  /* Nothing but plain tables of known names and their automatic indexes. */
-  stmt = prepare (db, "SELECT type, name, sql FROM " SNAPSHOT_SCHEMA ".sqlite_schema", error);
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *type = (const char *) sqlite3_column_text (stmt, 0);
-      const char *name = (const char *) sqlite3_column_text (stmt, 1);
-      const char *sql = (const char *) sqlite3_column_text (stmt, 2);
-
-      if (type == NULL || name == NULL)
-        return snapshot_refuse (error, "a schema entry without a name");
-      if (g_str_equal (type, "index") && sql == NULL
-          && g_str_has_prefix (name, "sqlite_autoindex_"))
-        continue;
-      /* The client_id indexes this store has too (migrate_extra), character for character:
-       * no expression in an index runs anything. */
-      if (g_str_equal (type, "index") && sql != NULL && g_str_has_suffix (name, "_client"))
-        {
-          g_autofree char *table = g_strndup (name, strlen (name) - strlen ("_client"));
-          g_autofree char *expected = g_strdup_printf ("CREATE INDEX %s ON %s (client_id)",
-                                                       name, table);
-          const YpEntity *entity = yp_schema_lookup (table);
-
-          if (entity != NULL && entity->client_scoped && g_str_equal (entity->table, table)
-              && g_str_equal (sql, expected))
-            continue;
-        }
-      if (!g_str_equal (type, "table") || sql == NULL || !g_str_has_prefix (sql, "CREATE TABLE ")
-          || !is_expected_table (name))
-        return snapshot_refuse (error, "unexpected %s “%s”", type, name);
-    }
-  if (rc != SQLITE_DONE)
-    return snapshot_refuse (error, "schema: %s", sqlite3_errmsg (db));
-  g_clear_pointer (&stmt, sqlite3_finalize);
-
-  /* One info row: the cursor, made for this schema version. */
-  stmt = prepare (db, "SELECT cursor, schema_version, (SELECT count(*) FROM "
-                      SNAPSHOT_SCHEMA ".snapshot) FROM " SNAPSHOT_SCHEMA ".snapshot", NULL);
-  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_int (stmt, 2) != 1)
-    return snapshot_refuse (error, "no snapshot row");
-  text = (const char *) sqlite3_column_text (stmt, 0);
-  if (sqlite3_column_type (stmt, 1) != SQLITE_INTEGER
-      || sqlite3_column_int64 (stmt, 1) != YP_SCHEMA_VERSION)
-    return snapshot_refuse (error, "made for schema %lld, this is %d",
-                            (long long) sqlite3_column_int64 (stmt, 1), YP_SCHEMA_VERSION);
-  if (text == NULL || strlen (text) > 100 || strchr (text, ':') == NULL
-      || strspn (strchr (text, ':') + 1, "0123456789") != strlen (strchr (text, ':') + 1)
-      || strchr (text, ':')[1] == '\0')
-    return snapshot_refuse (error, "a malformed cursor");
-  *out_cursor = g_strdup (text);
-  g_clear_pointer (&stmt, sqlite3_finalize);
-
-  for (guint i = 0; i < n; i++)
-    {
-      const YpEntity *e = entities[i];
-      g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                             NULL);
-
-      if (e->since > version)
-        continue;
-      /* Every synced column, none hidden or generated. */
-      stmt = prepare (db, "SELECT name, hidden FROM pragma_table_xinfo (?1, '"
-                          SNAPSHOT_SCHEMA "')", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, e->table, -1, SQLITE_STATIC);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          if (sqlite3_column_int (stmt, 1) != 0)
-            return snapshot_refuse (error, "a hidden column in %s", e->table);
-          g_hash_table_add (columns, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-        }
-      g_clear_pointer (&stmt, sqlite3_finalize);
-      for (guint f = 0; f < e->n_fields; f++)
-        if (!(e->fields[f].flags & YP_FIELD_FLAG_LOCAL)
-            && !g_hash_table_contains (columns, e->fields[f].name))
-          return snapshot_refuse (error, "%s has no column %s", e->table, e->fields[f].name);
-    }
-  return TRUE;
-}
 
 static gboolean
 table_has_triggers (sqlite3    *db,
@@ -3545,111 +3577,99 @@ run_sql (sqlite3     *db,
   " ON s.client_id = l.client_id AND s.professional_id = l.professional_id" \
   " WHERE l.role = 'owner' AND l.rev = 0 AND s.role = 'owner' AND s.id <> l.id"
 
+/* Copies the part's table of @e into the store (inside the caller's transaction); @out_changes
+ * is how many rows it wrote. */
 static gboolean
-snapshot_copy_locked (YpStore     *self,
-                      GHashTable  *tables,
-                      GError     **error)
+snapshot_copy_table_locked (YpStore         *self,
+                            const YpEntity  *e,
+                            gint64          *out_changes,
+                            GError         **error)
 {
   sqlite3 *db = self->writer.db;
-  guint n;
-  const YpEntity * const *entities = yp_schema_get_entities (&n);
+  gboolean is_client = g_str_equal (e->name, "client");
+  gboolean staged;
+  g_autofree char *cols = synced_columns (e, "");
+  g_autoptr(GString) set = g_string_new (NULL);
+  g_autofree char *sql = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *conflicts = NULL;
+  gboolean ok;
 
-  if (!run_sql (db, "UPDATE main.consent_events SET participant_id ="
-                    " (SELECT s.id FROM main.participants l JOIN " SNAPSHOT_SCHEMA ".participants s"
-                    "  ON s.client_id = l.client_id AND s.professional_id = l.professional_id"
-                    "  WHERE l.id = consent_events.participant_id AND s.role = 'owner' LIMIT 1)"
-                    " WHERE participant_id IN (" LOCAL_OWNER_ROWS ")", NULL, error)
-      || !run_sql (db, "DELETE FROM main.outbox WHERE row_id IN (" LOCAL_OWNER_ROWS ")", NULL,
-                   error)
-      || !run_sql (db, "DELETE FROM main.participants WHERE id IN (" LOCAL_OWNER_ROWS ")", NULL,
-                   error))
+  if (g_str_equal (e->name, "participant")
+      && (!run_sql (db, "UPDATE main.consent_events SET participant_id ="
+                        " (SELECT s.id FROM main.participants l JOIN " SNAPSHOT_SCHEMA
+                        ".participants s"
+                        "  ON s.client_id = l.client_id AND s.professional_id = l.professional_id"
+                        "  WHERE l.id = consent_events.participant_id AND s.role = 'owner'"
+                        "  LIMIT 1)"
+                        " WHERE participant_id IN (" LOCAL_OWNER_ROWS ")", NULL, error)
+          || !run_sql (db, "DELETE FROM main.outbox WHERE row_id IN (" LOCAL_OWNER_ROWS ")",
+                       NULL, error)
+          || !run_sql (db, "DELETE FROM main.participants WHERE id IN (" LOCAL_OWNER_ROWS ")",
+                       NULL, error)))
     return FALSE;
 
-  for (guint i = 0; i < n; i++)
+  for (guint f = 0; f < e->n_fields; f++)
+    if (!(e->fields[f].flags & YP_FIELD_FLAG_LOCAL) && !g_str_equal (e->fields[f].name, "id"))
+      g_string_append_printf (set, "%s%s = excluded.%s", set->len ? ", " : "",
+                              e->fields[f].name, e->fields[f].name);
+  if (is_client)
+    g_string_append (set, ", sort_name = excluded.sort_name");
+
+  /* A table with triggers (clients: the search index) cannot be written while trusted_schema
+   * is off, since the FTS5 table they write is not marked innocuous. Its rows are first
+   * copied into a table of the import's in-memory database (STAGE_SCHEMA); the insert below
+   * then runs with trusted_schema on but reads nothing of the snapshot. */
+  staged = table_has_triggers (db, e->table);
+  if (staged)
     {
-      const YpEntity *e = entities[i];
-      gboolean is_client = g_str_equal (e->name, "client");
-      gboolean staged;
-      g_autofree char *cols = NULL;
-      g_autoptr(GString) set = g_string_new (NULL);
-      g_autofree char *sql = NULL;
-      g_autofree char *source = NULL;
-      gint64 changes = 0;
-      gboolean ok;
+      g_autofree char *stage = g_strdup_printf (
+        "CREATE TABLE " STAGE_SCHEMA ".%s AS SELECT %s FROM " SNAPSHOT_SCHEMA ".%s",
+        e->table, cols, e->table);
 
-      if (e->since > self->version)
-        continue;
-      cols = synced_columns (e, "");
-      for (guint f = 0; f < e->n_fields; f++)
-        if (!(e->fields[f].flags & YP_FIELD_FLAG_LOCAL) && !g_str_equal (e->fields[f].name, "id"))
-          g_string_append_printf (set, "%s%s = excluded.%s", set->len ? ", " : "",
-                                  e->fields[f].name, e->fields[f].name);
-      if (is_client)
-        g_string_append (set, ", sort_name = excluded.sort_name");
-
-      /* A table with triggers (clients: the search index) cannot be written while
-       * trusted_schema is off, since the FTS5 table they write is not marked innocuous.
-       * Its rows are first copied into a table of the import's in-memory database
-       * (STAGE_SCHEMA); the insert below then runs with trusted_schema on but reads nothing
-       * of the snapshot. */
-      staged = table_has_triggers (db, e->table);
-      if (staged)
-        {
-          g_autofree char *stage = g_strdup_printf (
-            "CREATE TABLE " STAGE_SCHEMA ".%s AS SELECT %s FROM " SNAPSHOT_SCHEMA ".%s",
-            e->table, cols, e->table);
-
-          if (!run_sql (db, stage, NULL, error))
-            return FALSE;
-          source = g_strdup_printf (STAGE_SCHEMA ".%s", e->table);
-        }
-      else
-        source = g_strdup_printf (SNAPSHOT_SCHEMA ".%s", e->table);
-
-      /* Upsert by id: the higher rev wins, and a row with a change waiting in the outbox is
-       * left as this device has it (the push that follows settles it). Into an empty table
-       * whose columns are the snapshot's, a plain copy: with the same indexes on both sides
-       * SQLite moves whole records without decoding them (its transfer optimisation); the
-       * rows were validated above and their ids are unique in the snapshot. */
-      if (!staged && table_is_empty (db, e->table) && columns_match (db, e))
-        sql = g_strdup_printf ("INSERT INTO main.%s SELECT * FROM %s", e->table, source);
-      else
-        sql = g_strdup_printf ("INSERT INTO main.%s (%s%s) SELECT %s%s FROM %s WHERE true"
-                               " ON CONFLICT (id) DO UPDATE SET %s"
-                               " WHERE excluded.rev >= %s.rev"
-                               " AND NOT EXISTS (SELECT 1 FROM main.outbox o"
-                               "                 WHERE o.row_id = excluded.id)",
-                               e->table, cols, is_client ? ", sort_name" : "",
-                               cols, is_client ? ", yp_sort_key (last_name, first_name)" : "",
-                               source, set->str, e->table);
-      if (staged)
-        sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 1, NULL);
-      ok = run_sql (db, sql, &changes, error);
-      if (staged)
-        {
-          g_autofree char *drop = g_strdup_printf ("DROP TABLE " STAGE_SCHEMA ".%s", e->table);
-
-          sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-          ok = run_sql (db, drop, NULL, ok ? error : NULL) && ok;
-        }
-      if (!ok)
+      if (!run_sql (db, stage, NULL, error))
         return FALSE;
-      if (changes > 0)
-        g_hash_table_add (tables, (gpointer) e->table);
-
-      /* Conflicts waiting for the server's side learn who changed it, as after a pull. */
-      {
-        g_autofree char *conflicts = g_strdup_printf (
-          "UPDATE main.sync_conflicts SET server_by = s.updated_by, server_at = s.updated_at"
-          " FROM " SNAPSHOT_SCHEMA ".%s AS s"
-          " WHERE sync_conflicts.row_id = s.id AND sync_conflicts.server_by IS NULL",
-          e->table);
-
-        if (!run_sql (db, conflicts, NULL, error))
-          return FALSE;
-      }
+      source = g_strdup_printf (STAGE_SCHEMA ".%s", e->table);
     }
-  return TRUE;
+  else
+    source = g_strdup_printf (SNAPSHOT_SCHEMA ".%s", e->table);
+
+  /* Upsert by id: the higher rev wins, and a row with a change waiting in the outbox is left
+   * as this device has it (the push that follows settles it). Into an empty table whose
+   * columns are the snapshot's, a plain copy: with the same indexes on both sides SQLite moves
+   * whole records without decoding them (its transfer optimisation, ~3× faster than row by
+   * row, and why the server sends one table per part); the rows were validated and their ids
+   * are unique in the part. */
+  if (!staged && table_is_empty (db, e->table) && columns_match (db, e))
+    sql = g_strdup_printf ("INSERT INTO main.%s SELECT * FROM %s", e->table, source);
+  else
+    sql = g_strdup_printf ("INSERT INTO main.%s (%s%s) SELECT %s%s FROM %s WHERE true"
+                           " ON CONFLICT (id) DO UPDATE SET %s"
+                           " WHERE excluded.rev >= %s.rev"
+                           " AND NOT EXISTS (SELECT 1 FROM main.outbox o"
+                           "                 WHERE o.row_id = excluded.id)",
+                           e->table, cols, is_client ? ", sort_name" : "",
+                           cols, is_client ? ", yp_sort_key (last_name, first_name)" : "",
+                           source, set->str, e->table);
+  if (staged)
+    sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 1, NULL);
+  ok = run_sql (db, sql, out_changes, error);
+  if (staged)
+    {
+      g_autofree char *drop = g_strdup_printf ("DROP TABLE " STAGE_SCHEMA ".%s", e->table);
+
+      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+      ok = run_sql (db, drop, NULL, ok ? error : NULL) && ok;
+    }
+  if (!ok)
+    return FALSE;
+
+  /* Conflicts waiting for the server's side learn who changed it, as after a pull. */
+  conflicts = g_strdup_printf (
+    "UPDATE main.sync_conflicts SET server_by = s.updated_by, server_at = s.updated_at"
+    " FROM " SNAPSHOT_SCHEMA ".%s AS s"
+    " WHERE sync_conflicts.row_id = s.id AND sync_conflicts.server_by IS NULL", e->table);
+  return run_sql (db, conflicts, NULL, error);
 }
 
 /* ATTACH @uri AS snap on @db, which must already be defensive with trusted_schema off. */
@@ -3670,145 +3690,244 @@ snapshot_attach (sqlite3     *db,
   return TRUE;
 }
 
-/* The checks that need not come before the copy run on a second read-only connection in a
- * thread of their own while the rows are copied; the copy commits only once they passed. */
-typedef struct
+/* A connection of the import's own with the part at @uri attached read-only, for checking it
+ * before the store's writer is involved: DEFENSIVE on, trusted_schema off, as on the writer. */
+static sqlite3 *
+snapshot_open_checker (const char  *uri,
+                       GError     **error)
 {
-  const char *uri;
-  GPtrArray  *entities;  /* the tables whose rows to validate */
-  GError     *error;
-} SnapshotCheck;
-
-static gpointer
-snapshot_check_thread (gpointer data)
-{
-  SnapshotCheck *check = data;
   sqlite3 *db = NULL;
-  gboolean ok;
 
   if (sqlite3_open_v2 (":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI
                                         | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-    ok = snapshot_refuse (&check->error, "cannot check it: %s",
-                          db ? sqlite3_errmsg (db) : "out of memory");
-  else
     {
-      sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-      ok = snapshot_attach (db, check->uri, &check->error)
-           && snapshot_check_integrity (db, &check->error);
-      for (guint i = 0; ok && i < check->entities->len; i++)
-        ok = snapshot_check_rows (db, check->entities->pdata[i], &check->error);
+      snapshot_refuse (error, "cannot check it: %s", db ? sqlite3_errmsg (db) : "out of memory");
+      sqlite3_close_v2 (db);
+      return NULL;
     }
-  sqlite3_close_v2 (db);
-  return GINT_TO_POINTER (ok);
+  sqlite3_extended_result_codes (db, 1);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+  if (!snapshot_attach (db, uri, error))
+    g_clear_pointer (&db, sqlite3_close_v2);
+  return db;
 }
 
-static gboolean
-import_snapshot_locked (YpStore     *self,
-                        const char  *path,
-                        GHashTable  *tables,
-                        GError     **error)
+/* ---- the streamed snapshot (yp-store.h: YpSnapshotImport) ---------------------------------
+ *
+ * The server sends a header part and then one part per table, and the app imports table k
+ * while the server still builds table k + 1. Each table part is first checked on a connection
+ * of the import's own, without any lock of the store's, and then copied in a transaction of
+ * its own, holding the writer's lock only for that copy: the UI's writes take the same lock,
+ * and a transaction spanning the whole download would make typing wait for the network. A
+ * refused part commits nothing of itself, but a stream that breaks off (or a part that is
+ * refused) leaves the parts before it committed. That is safe: each of them was a valid
+ * table of one consistent snapshot, upserted by id and rev like pulled rows, and without the
+ * cursor (written only by yp_snapshot_import_finish, once the end marker and every table
+ * came) the engine then pulls pages from the start, which upsert every row the user may see
+ * by id and rev over them, so the store ends as after a paged first sync; a client whose
+ * access ended since the snapshot is in the "purge" list of those pages (a pull from the
+ * start lists every such client), so nothing of it stays either. */
+
+struct _YpSnapshotImport
 {
-  sqlite3 *db = self->writer.db;
+  YpStore    *store;
+  char       *cursor;          /* from the header part; NULL until it came */
+  guint       n_tables;        /* the table parts the header announced */
+  GHashTable *imported;        /* the entities whose part was taken */
+  gboolean    refused;         /* a part was refused: nothing more is taken */
+  gboolean    finished;
+};
+
+YpSnapshotImport *
+yp_store_snapshot_import_new (YpStore *store)
+{
+  YpSnapshotImport *self;
+
+  g_return_val_if_fail (YP_IS_STORE (store), NULL);
+
+  self = g_new0 (YpSnapshotImport, 1);
+  self->store = g_object_ref (store);
+  self->imported = g_hash_table_new (NULL, NULL);
+  return self;
+}
+
+/* The header part: one row, made for this schema version and this account, with a
+ * well-formed cursor and as many tables as the schema has. */
+static gboolean
+snapshot_check_header (YpSnapshotImport  *self,
+                       sqlite3           *db,
+                       GError           **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *me_id = yp_store_get_me_id (self->store);
+  const char *cursor, *account_id, *created_at;
+  gint64 tables;
   guint n;
-  const YpEntity * const *entities = yp_schema_get_entities (&n);
-  g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
-  g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro", escaped);
-  g_autofree char *cursor = NULL;
-  g_autoptr(GPtrArray) later = g_ptr_array_new ();
-  SnapshotCheck check = { uri, later, NULL };
-  GThread *thread = NULL;
-  int old_defensive = 0, old_trusted = 1;
-  gboolean ok, checked;
 
-  if (!g_path_is_absolute (path))
-    return snapshot_refuse (error, "the path %s is not absolute", path);
-  /* Without URI filenames SQLite would take "file:…?mode=ro" as a file name to create. */
-  if (!sqlite3_compileoption_used ("USE_URI"))
-    return snapshot_refuse (error, "this SQLite does not read file: URIs");
-  if (!sync_tables_locked (self, error))
+  yp_schema_get_entities (&n);
+  if (!snapshot_read_columns (db, "snapshot", columns, error))
     return FALSE;
+  stmt = prepare (db, "SELECT cursor, schema_version, account_id, created_at, tables,"
+                      " (SELECT count(*) FROM " SNAPSHOT_SCHEMA ".snapshot)"
+                      " FROM " SNAPSHOT_SCHEMA ".snapshot", NULL);
+  if (stmt == NULL)
+    return snapshot_refuse (error, "a header without its columns (%s)", sqlite3_errmsg (db));
+  if (sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_int64 (stmt, 5) != 1)
+    return snapshot_refuse (error, "not one header row");
+  if (sqlite3_column_type (stmt, 1) != SQLITE_INTEGER
+      || sqlite3_column_int64 (stmt, 1) != YP_SCHEMA_VERSION)
+    return snapshot_refuse (error, "made for schema %lld, this is %d",
+                            (long long) sqlite3_column_int64 (stmt, 1), YP_SCHEMA_VERSION);
+  cursor = sqlite3_column_type (stmt, 0) == SQLITE_TEXT
+           ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
+  if (!cursor_is_valid (cursor))
+    return snapshot_refuse (error, "a malformed cursor");
+  account_id = sqlite3_column_type (stmt, 2) == SQLITE_TEXT
+               ? (const char *) sqlite3_column_text (stmt, 2) : NULL;
+  if (!yp_uuid_is_valid (account_id) || (me_id != NULL && !g_str_equal (account_id, me_id)))
+    return snapshot_refuse (error, "made for another account");
+  created_at = sqlite3_column_type (stmt, 3) == SQLITE_TEXT
+               ? (const char *) sqlite3_column_text (stmt, 3) : NULL;
+  if (!yp_datetime_is_valid (created_at))
+    return snapshot_refuse (error, "a malformed creation time");
+  tables = sqlite3_column_int64 (stmt, 4);
+  if (sqlite3_column_type (stmt, 4) != SQLITE_INTEGER || tables != n)
+    return snapshot_refuse (error, "%lld tables announced, the schema has %u",
+                            (long long) tables, n);
+  self->cursor = g_strdup (cursor);
+  self->n_tables = n;
+  return TRUE;
+}
 
-  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, -1, &old_defensive);
-  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1, &old_trusted);
-  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-  /* = PRAGMA trusted_schema = OFF */
-  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+/* Every check of one part, on a connection of its own (no lock of the store's): the header,
+ * or a table expected and not seen yet, with its columns, whole (quick_check), and every row
+ * valid. @out_entity: the part's entity (NULL for the header). */
+static gboolean
+snapshot_check_part (YpSnapshotImport  *self,
+                     const char        *uri,
+                     const YpEntity   **out_entity,
+                     GError           **error)
+{
+  sqlite3 *db = snapshot_open_checker (uri, error);
+  g_autofree char *table = NULL;
+  const YpEntity *e = NULL;
+  gboolean ok;
 
-  ok = snapshot_attach (db, uri, error)
-       && exec_sql (db, "ATTACH ':memory:' AS " STAGE_SCHEMA, error);
-  ok = ok && snapshot_check_schema (db, self->version, &cursor, error);
-  /* The rows of a table with triggers (clients: the search index and the sort key are made
-   * from them while copying) are checked first; the file's integrity and the other tables'
-   * rows in the thread. */
-  for (guint i = 0; ok && i < n; i++)
+  if (db == NULL)
+    return FALSE;
+  ok = snapshot_check_part_schema (db, &table, error);
+  if (ok && self->cursor == NULL)
     {
-      if (entities[i]->since > self->version)
-        continue;
-      if (table_has_triggers (db, entities[i]->table))
-        ok = snapshot_check_rows (db, entities[i], error);
-      else
-        g_ptr_array_add (later, (gpointer) entities[i]);
+      if (!g_str_equal (table, "snapshot"))
+        ok = snapshot_refuse (error, "the first part is “%s”, not the header", table);
+      ok = ok && snapshot_check_integrity (db, error) && snapshot_check_header (self, db, error);
     }
-  if (ok)
-    thread = g_thread_new ("yp-snapshot-check", snapshot_check_thread, &check);
-
-  /* One transaction: the rows and the cursor, committed only if every check passed. */
-  ok = ok && exec_sql (db, "BEGIN IMMEDIATE", error);
-  if (ok)
+  else if (ok)
     {
-      g_autoptr(GError) copy_error = NULL;
-
-      ok = snapshot_copy_locked (self, tables, &copy_error)
-           && write_state (db, "sync_cursor", cursor, &copy_error);
-      checked = GPOINTER_TO_INT (g_thread_join (g_steal_pointer (&thread)));
-      if (!checked)
-        {
-          /* A refused file says why, even if the copy also stumbled over it. */
-          g_propagate_error (error, g_steal_pointer (&check.error));
-          ok = FALSE;
-        }
-      else if (!ok)
-        g_propagate_error (error, g_steal_pointer (&copy_error));
-      if (ok)
-        ok = exec_sql (db, "COMMIT", error);
-      if (!ok)
-        {
-          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-          g_hash_table_remove_all (tables);
-        }
+      if ((e = entity_of_table (table)) == NULL)
+        ok = snapshot_refuse (error, "unexpected table “%s”", table);
+      else if (g_hash_table_contains (self->imported, e))
+        ok = snapshot_refuse (error, "the table %s came twice", table);
+      else if (g_hash_table_size (self->imported) >= self->n_tables)
+        ok = snapshot_refuse (error, "more tables than the %u announced", self->n_tables);
+      ok = ok && snapshot_check_columns (db, e, error)
+           && snapshot_check_integrity (db, error)
+           && snapshot_check_rows (db, e, error);
     }
-  if (thread != NULL)
-    g_thread_join (thread);
-  g_clear_error (&check.error);
-  /* Also after a refusal that came after the ATTACH itself (read-write, say). */
-  sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
-  sqlite3_exec (db, "DETACH " STAGE_SCHEMA, NULL, NULL, NULL);
-
-  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, old_trusted, NULL);
-  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, old_defensive, NULL);
+  sqlite3_close_v2 (db);
+  *out_entity = e;
   return ok;
 }
 
-gboolean
-yp_store_import_snapshot (YpStore     *self,
-                          const char  *path,
-                          GError     **error)
+/* The checked part of @e, attached as SNAPSHOT_SCHEMA to the writer, copied in a transaction
+ * of its own. */
+static gboolean
+snapshot_copy_part_locked (YpStore         *self,
+                           const YpEntity  *e,
+                           gint64          *out_changes,
+                           GError         **error)
 {
-  g_autoptr(GHashTable) tables = g_hash_table_new (g_str_hash, g_str_equal);
+  sqlite3 *db = self->writer.db;
+  g_autofree char *table = NULL;
+
+  /* The file is private to this process and was checked a moment ago; its schema is checked
+   * again on this connection all the same (it costs nothing), since the copy relies on it. */
+  if (!snapshot_check_part_schema (db, &table, error))
+    return FALSE;
+  if (!g_str_equal (table, e->table))
+    return snapshot_refuse (error, "the part changed while it was imported");
+  if (!exec_sql (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!snapshot_copy_table_locked (self, e, out_changes, error)
+      || !exec_sql (db, "COMMIT", error))
+    {
+      if (!sqlite3_get_autocommit (db))
+        sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+yp_snapshot_import_part (YpSnapshotImport  *self,
+                         const char        *path,
+                         GError           **error)
+{
   static const char * const suffixes[] = { "", "-journal", "-wal", "-shm" };
-  GHashTableIter iter;
-  gpointer table;
+  YpStore *store;
+  const YpEntity *e = NULL;
+  gint64 changes = 0;
   gboolean ok;
 
-  g_return_val_if_fail (YP_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  g_mutex_lock (&self->writer.lock);
-  ok = import_snapshot_locked (self, path, tables, error);
-  g_mutex_unlock (&self->writer.lock);
+  store = self->store;
+  if (self->refused || self->finished)
+    ok = snapshot_refuse (error, "a part after the import ended");
+  else if (!g_path_is_absolute (path))
+    ok = snapshot_refuse (error, "the path %s is not absolute", path);
+  /* Without URI filenames SQLite would take "file:…?mode=ro" as a file name to create. */
+  else if (!sqlite3_compileoption_used ("USE_URI"))
+    ok = snapshot_refuse (error, "this SQLite does not read file: URIs");
+  else
+    {
+      g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
+      g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro", escaped);
 
-  /* Used or refused, the file holds client data: it goes now. */
+      /* Checked first without the writer's lock: the UI's writes go on meanwhile. */
+      ok = snapshot_check_part (self, uri, &e, error);
+      /* A table this store does not have yet (only a store opened at an older version for
+       * tests) is checked, not copied. */
+      if (ok && e != NULL && e->since <= store->version)
+        {
+          sqlite3 *db = store->writer.db;
+          int old_defensive = 0, old_trusted = 1;
+
+          g_mutex_lock (&store->writer.lock);
+          sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, -1, &old_defensive);
+          sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1, &old_trusted);
+          sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+          /* = PRAGMA trusted_schema = OFF */
+          sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+
+          ok = sync_tables_locked (store, error)
+               && snapshot_attach (db, uri, error)
+               && exec_sql (db, "ATTACH ':memory:' AS " STAGE_SCHEMA, error)
+               && snapshot_copy_part_locked (store, e, &changes, error);
+
+          /* Also after a refusal that came after the ATTACH itself (read-write, say). */
+          sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
+          sqlite3_exec (db, "DETACH " STAGE_SCHEMA, NULL, NULL, NULL);
+          sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, old_trusted, NULL);
+          sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, old_defensive, NULL);
+          g_mutex_unlock (&store->writer.lock);
+        }
+    }
+
+  /* Taken or refused, the file holds client data: it goes now. */
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
     {
       g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
@@ -3816,10 +3935,54 @@ yp_store_import_snapshot (YpStore     *self,
       g_unlink (file);
     }
   if (!ok)
-    return FALSE;
-
-  g_hash_table_iter_init (&iter, tables);
-  while (g_hash_table_iter_next (&iter, &table, NULL))
-    notify_changed (self, table, NULL);
+    {
+      self->refused = TRUE;
+      return FALSE;
+    }
+  if (e != NULL)
+    g_hash_table_add (self->imported, (gpointer) e);
+  if (changes > 0)
+    notify_changed (store, e->table, NULL);
   return TRUE;
+}
+
+gboolean
+yp_snapshot_import_finish (YpSnapshotImport  *self,
+                           GError           **error)
+{
+  YpStore *store;
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  store = self->store;
+  if (self->finished)
+    return snapshot_refuse (error, "it was finished already");
+  if (self->refused)
+    return snapshot_refuse (error, "a part was refused");
+  if (self->cursor == NULL)
+    return snapshot_refuse (error, "no header");
+  if (g_hash_table_size (self->imported) != self->n_tables)
+    {
+      self->refused = TRUE;
+      return snapshot_refuse (error, "%u of the %u tables came",
+                              g_hash_table_size (self->imported), self->n_tables);
+    }
+  g_mutex_lock (&store->writer.lock);
+  ok = write_state (store->writer.db, "sync_cursor", self->cursor, error);
+  g_mutex_unlock (&store->writer.lock);
+  self->finished = ok;
+  self->refused = !ok;
+  return ok;
+}
+
+void
+yp_snapshot_import_free (YpSnapshotImport *self)
+{
+  if (self == NULL)
+    return;
+  g_object_unref (self->store);
+  g_hash_table_unref (self->imported);
+  g_free (self->cursor);
+  g_free (self);
 }

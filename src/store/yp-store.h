@@ -277,13 +277,29 @@ GPtrArray  *yp_store_list_follow_ups_due (YpStore     *self,
                                           const char  *today,
                                           GError     **error);
 
-/* The first sync from a server snapshot (GET /api/v1/snapshot, a SQLite file at @path, which
- * is deleted whether it is used or not): attached read-only and checked (structure, schema
- * version, every row validated in SQL; one bad row refuses it all), then every table is
- * upserted by id (higher rev wins; rows with unsent changes are kept) and the snapshot's cursor
- * saved, in one transaction; "changed" is emitted per table as after a pull page. */
-gboolean    yp_store_import_snapshot  (YpStore    *self,
-                                       const char *path,
-                                       GError    **error);
+/* The first sync from a server snapshot, streamed (GET /api/v1/snapshot): a header part, then
+ * one part per table, each a SQLite file. Every part is attached read-only and checked as
+ * hostile input (structure, schema, every row through yp_record_validate; one bad row refuses
+ * the part). Each table part is upserted by id (higher rev wins; rows with unsent changes are
+ * kept) in a transaction of its own that holds the store's writer lock only while that part
+ * is checked and copied, never while the network is awaited; "changed" is emitted per table.
+ * Parts taken stay taken if the stream breaks off (they are rows of one consistent snapshot,
+ * and the paged pull that follows upserts over them); the cursor is saved only by
+ * yp_snapshot_import_finish, once every announced table came. */
+typedef struct _YpSnapshotImport YpSnapshotImport;
+
+YpSnapshotImport *yp_store_snapshot_import_new (YpStore *store);
+/* Imports the part in the file at @path (absolute; deleted whether taken or not): the header
+ * first, then the tables in any order, each exactly once. After a refusal the import takes
+ * nothing more. */
+gboolean          yp_snapshot_import_part      (YpSnapshotImport  *self,
+                                                const char        *path,
+                                                GError           **error);
+/* After the stream's end marker: checks that every table came and saves the cursor. */
+gboolean          yp_snapshot_import_finish    (YpSnapshotImport  *self,
+                                                GError           **error);
+void              yp_snapshot_import_free      (YpSnapshotImport  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (YpSnapshotImport, yp_snapshot_import_free)
 
 G_END_DECLS

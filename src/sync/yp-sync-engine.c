@@ -448,38 +448,177 @@ quarantine_before_purge (SyncJob      *job,
   return TRUE;
 }
 
-/* Copies @in to @out and closes both. Reads of a megabyte: the default splice moves 8 KiB at
- * a time, which for a snapshot of tens of megabytes costs more than the loopback itself. */
-static gboolean
-save_stream (GInputStream   *in,
-             GOutputStream  *out,
-             GError        **error)
-{
-  gsize size = 1024 * 1024;
-  g_autofree guint8 *buffer = g_malloc (size);
-  gboolean ok = TRUE;
-  gssize n;
+#define SNAPSHOT_TYPE      "application/vnd.yhteispolku.snapshot-parts"
+/* Reads of a megabyte: GIO's default splice moves 8 KiB at a time, which for parts of tens of
+ * megabytes costs more than the loopback itself. */
+#define SNAPSHOT_READ_SIZE (1024 * 1024)
+#define SNAPSHOT_PART_MAX  0x7fffffffu
 
-  while ((n = g_input_stream_read (in, buffer, size, NULL, error)) > 0)
-    if (!g_output_stream_write_all (out, buffer, (gsize) n, NULL, NULL, error))
-      {
-        ok = FALSE;
-        break;
-      }
-  if (n < 0)
+/* The stream read through a buffer of its own, always a whole buffer at a time: libsoup 3.0's
+ * chunked decoder fails an assertion on a read of two bytes or fewer
+ * (soup_filter_input_stream_read_until), and a part's length is four. */
+typedef struct
+{
+  GInputStream *in;
+  guint8       *buffer;  /* SNAPSHOT_READ_SIZE bytes */
+  gsize         pos;
+  gsize         end;
+} StreamReader;
+
+/* Up to @max bytes from the buffer (refilled when empty) in @out, @out_n of them; 0 at the end
+ * of the stream. */
+static gboolean
+reader_take (StreamReader  *r,
+             gsize          max,
+             const guint8 **out,
+             gsize         *out_n,
+             GError       **error)
+{
+  if (r->pos == r->end)
+    {
+      gssize n = g_input_stream_read (r->in, r->buffer, SNAPSHOT_READ_SIZE, NULL, error);
+
+      if (n < 0)
+        return FALSE;
+      r->pos = 0;
+      r->end = (gsize) n;
+    }
+  *out = r->buffer + r->pos;
+  *out_n = MIN (max, r->end - r->pos);
+  r->pos += *out_n;
+  return TRUE;
+}
+
+/* The next part's length: four bytes, big-endian (0 is the end marker). */
+static gboolean
+read_part_length (StreamReader  *r,
+                  guint32       *out_length,
+                  GError       **error)
+{
+  guint8 bytes[4];
+  gsize have = 0;
+
+  while (have < sizeof bytes)
+    {
+      const guint8 *data;
+      gsize n;
+
+      if (!reader_take (r, sizeof bytes - have, &data, &n, error))
+        return FALSE;
+      if (n == 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                               "the snapshot stopped before its end");
+          return FALSE;
+        }
+      memcpy (bytes + have, data, n);
+      have += n;
+    }
+  *out_length = ((guint32) bytes[0] << 24) | ((guint32) bytes[1] << 16)
+                | ((guint32) bytes[2] << 8) | bytes[3];
+  return TRUE;
+}
+
+/* The next @length bytes into a new private file at @path (removed on failure). */
+static gboolean
+save_part (StreamReader  *r,
+           const char    *path,
+           guint32        length,
+           GError       **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileOutputStream) out = g_file_create (file, G_FILE_CREATE_PRIVATE, NULL, error);
+  gsize left = length;
+  gboolean ok;
+
+  if (out == NULL)
+    return FALSE;
+  ok = TRUE;
+  while (ok && left > 0)
+    {
+      const guint8 *data;
+      gsize n = 0;
+
+      ok = reader_take (r, left, &data, &n, error);
+      if (ok && n == 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                               "the snapshot stopped in the middle of a part");
+          ok = FALSE;
+        }
+      ok = ok && g_output_stream_write_all (G_OUTPUT_STREAM (out), data, n, NULL, NULL, error);
+      left -= ok ? n : 0;
+    }
+  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, ok ? error : NULL))
     ok = FALSE;
-  g_input_stream_close (in, NULL, NULL);
-  if (!g_output_stream_close (out, NULL, ok ? error : NULL))
-    ok = FALSE;
+  if (!ok)
+    g_unlink (path);
   return ok;
 }
 
+/* Reads the snapshot's parts one after the other, each into a private file in the store's own
+ * folder (client data stays where it is kept) that the store imports and deletes before the
+ * next is read: the server builds the next table meanwhile. @out_taken counts the table parts
+ * the store took. */
+static gboolean
+import_snapshot_stream (SyncJob       *job,
+                        GInputStream  *in,
+                        guint         *out_taken,
+                        GError       **error)
+{
+  g_autoptr(YpSnapshotImport) import = yp_store_snapshot_import_new (job->store);
+  g_autofree char *dir = g_path_get_dirname (yp_store_get_path (job->store));
+  g_autofree guint8 *buffer = g_malloc (SNAPSHOT_READ_SIZE);
+  StreamReader reader = { in, buffer, 0, 0 };
+  const guint8 *rest;
+  gsize n;
+
+  for (guint part = 0;; part++)
+    {
+      g_autofree char *uuid = yp_uuid_new ();
+      g_autofree char *name = g_strdup_printf (".snapshot-%s.db", uuid);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      guint32 length;
+
+      if (!read_part_length (&reader, &length, error))
+        return FALSE;
+      if (length == 0)
+        break;
+      if (length > SNAPSHOT_PART_MAX)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "a part of %u bytes", length);
+          return FALSE;
+        }
+      /* The store deletes the file whether it takes it or not. */
+      if (!save_part (&reader, path, length, error)
+          || !yp_snapshot_import_part (import, path, error))
+        return FALSE;
+      if (part > 0)
+        (*out_taken)++;
+    }
+  /* Nothing may follow the end marker. */
+  if (!reader_take (&reader, 1, &rest, &n, error))
+    return FALSE;
+  if (n > 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "bytes after the end of the snapshot");
+      return FALSE;
+    }
+  return yp_snapshot_import_finish (import, error);
+}
+
 /* The first sync (no cursor yet): instead of pulling every row as JSON pages, fetch the
- * server's snapshot, a SQLite file of everything this user may see (GET /api/v1/snapshot),
- * into a private file next to the store and import it in one transaction with its cursor;
- * the loop then pushes the outbox and pulls what changed since. Any trouble with the snapshot
- * other than being offline or signed out leaves @cursor NULL and returns TRUE: the loop pulls
- * pages as before. YP_SYNC_SNAPSHOT=0 in the environment turns it off (tests, benchmarks). */
+ * server's snapshot of everything this user may see (GET /api/v1/snapshot), streamed as one
+ * SQLite file per table, and import each table as it arrives (yp-store.h); the loop then
+ * pushes the outbox and pulls what changed since the snapshot's cursor. Any trouble with the
+ * snapshot other than being offline or signed out leaves @cursor NULL and returns TRUE: the
+ * loop pulls pages as before. Tables taken before the trouble stay (see yp-store.c, "the
+ * streamed snapshot"): the pages from the start upsert over them by id and rev, and list in
+ * "purge" every client whose access ended, so nothing of a client revoked since the snapshot
+ * stays either. YP_SYNC_SNAPSHOT=0 in the environment turns the snapshot off (tests,
+ * benchmarks). */
 static gboolean
 first_sync_snapshot (SyncJob      *job,
                      SoupSession  *session,
@@ -489,18 +628,15 @@ first_sync_snapshot (SyncJob      *job,
   const YpSoup *soup = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *auth = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *uuid = NULL;
-  g_autofree char *path = NULL;
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GInputStream) in = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileOutputStream) out = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GPtrArray) attachments = NULL;
+  SoupMessageHeaders *headers;
   const char *type;
   guint status;
+  guint taken = 0;
+  gboolean ok;
 
   if (*cursor != NULL || g_strcmp0 (g_getenv ("YP_SYNC_SNAPSHOT"), "0") == 0)
     return TRUE;
@@ -520,7 +656,9 @@ first_sync_snapshot (SyncJob      *job,
       return FALSE;
     }
   auth = g_strdup_printf ("Bearer %s", job->token);
-  soup->message_headers_replace (soup->message_get_request_headers (msg), "Authorization", auth);
+  headers = soup->message_get_request_headers (msg);
+  soup->message_headers_replace (headers, "Authorization", auth);
+  soup->message_headers_replace (headers, "Accept", SNAPSHOT_TYPE);
   if ((in = soup->session_send (session, msg, NULL, &local_error)) == NULL)
     {
       set_unreachable_error (error, local_error);
@@ -530,37 +668,21 @@ first_sync_snapshot (SyncJob      *job,
   type = soup->message_headers_get_content_type (soup->message_get_response_headers (msg), NULL);
   if (status == 401)
     return set_status_error (status, NULL, error);
-  if (status != 200 || g_strcmp0 (type, "application/vnd.sqlite3") != 0)
+  if (status != 200 || g_strcmp0 (type, SNAPSHOT_TYPE) != 0)
     {
-      /* An older server without snapshots, or a refusal: pages will do. */
-      g_message ("No first-sync snapshot (HTTP %u); pulling pages", status);
+      /* An older server without streamed snapshots, or a refusal: pages will do. */
+      g_message ("No first-sync snapshot (HTTP %u, %s); pulling pages", status,
+                 type ? type : "no type");
       g_input_stream_close (in, NULL, NULL);
       return TRUE;
     }
 
-  /* A private file in the store's own folder (client data stays where it is kept). */
-  dir = g_path_get_dirname (yp_store_get_path (job->store));
-  uuid = yp_uuid_new ();
-  name = g_strdup_printf (".snapshot-%s.db", uuid);
-  path = g_build_filename (dir, name, NULL);
-  file = g_file_new_for_path (path);
-  out = g_file_create (file, G_FILE_CREATE_PRIVATE, NULL, &local_error);
-  if (out == NULL
-      || !save_stream (in, G_OUTPUT_STREAM (out), &local_error))
+  ok = import_snapshot_stream (job, in, &taken, &local_error);
+  g_input_stream_close (in, NULL, NULL);
+  if (!ok)
     {
-      g_message ("The first-sync snapshot could not be saved (%s); pulling pages",
-                 local_error->message);
-      g_clear_object (&out);
-      g_unlink (path);
-      return TRUE;
-    }
-  g_clear_object (&out);
-
-  /* The store deletes the file whether it takes it or not. */
-  if (!yp_store_import_snapshot (job->store, path, &local_error))
-    {
-      g_message ("%s; pulling pages", local_error->message);
-      g_unlink (path);
+      g_message ("The first-sync snapshot was not taken (%s; %u tables imported); pulling pages",
+                 local_error->message, taken);
       return TRUE;
     }
   *cursor = yp_store_dup_local_state (job->store, "sync_cursor");

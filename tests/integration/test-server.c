@@ -966,6 +966,205 @@ test_bad_requests (void)
   }
 }
 
+/* ---- GET /api/v1/snapshot: the stream of parts ------------------------------------------- */
+
+/* One part of a snapshot stream, opened from a private copy of its bytes. */
+static sqlite3 *
+open_part (const guint8 *data,
+           gsize         size)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "part.db", NULL);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_true (g_file_set_contents (path, (const char *) data, (gssize) size, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  /* Gone from the disk; the open handle keeps it (and no journal is ever written). */
+  g_unlink (path);
+  return db;
+}
+
+static char *
+sql_text (sqlite3    *db,
+          const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *text = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return text;
+}
+
+/* The body's parts (GBytes each), asserting the framing: lengths, the end marker, nothing
+ * after it. */
+static GPtrArray *
+split_parts (GBytes *body)
+{
+  gsize size, at = 0;
+  const guint8 *data = g_bytes_get_data (body, &size);
+  GPtrArray *parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  for (;;)
+    {
+      guint32 length;
+
+      g_assert_cmpuint (size - at, >=, 4);
+      length = (guint32) data[at] << 24 | (guint32) data[at + 1] << 16 |
+               (guint32) data[at + 2] << 8 | data[at + 3];
+      at += 4;
+      if (length == 0)
+        break;
+      g_assert_cmpuint (size - at, >=, length);
+      g_ptr_array_add (parts, g_bytes_new (data + at, length));
+      at += length;
+    }
+  g_assert_cmpuint (at, ==, size);
+  return parts;
+}
+
+static gboolean
+bytes_contain (GBytes     *bytes,
+               const char *needle)
+{
+  gsize n, len = strlen (needle);
+  const guint8 *data = g_bytes_get_data (bytes, &n);
+
+  for (gsize i = 0; i + len <= n; i++)
+    if (memcmp (data + i, needle, len) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* sql_text, compared and freed. */
+#define assert_sql_text(db, sql, expected) \
+  G_STMT_START { \
+    g_autofree char *_text = sql_text ((db), (sql)); \
+    g_assert_cmpstr (_text, ==, (expected)); \
+  } G_STMT_END
+
+static void
+test_snapshot_stream (void)
+{
+  g_autofree char *token = sign_in ("alice");
+  g_autofree char *bob = sign_in ("bob");
+  g_autofree char *client = new_client (token, "Aino", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr(GHashTable) tables = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) parts = NULL;
+  g_autofree char *cursor = NULL;
+  g_autofree char *tables_text = NULL;
+  g_autofree char *seq_detail = NULL;
+  g_autofree char *audit_sql = NULL;
+  g_autofree char *audited = NULL;
+  g_auto(Reply) reply = { 0 };
+  sqlite3 *db;
+
+  reply = request ("GET", "/api/v1/snapshot", token, NULL, NULL, 0);
+  g_assert_cmpuint (reply.status, ==, 200);
+  parts = split_parts (reply.body);
+  g_assert_cmpuint (parts->len, >, 2);
+
+  /* The header: the cursor, and how many table parts follow. */
+  db = open_part (g_bytes_get_data (parts->pdata[0], NULL), g_bytes_get_size (parts->pdata[0]));
+  assert_sql_text (db, "SELECT group_concat (name) FROM sqlite_master", "snapshot");
+  cursor = sql_text (db, "SELECT cursor FROM snapshot");
+  tables_text = sql_text (db, "SELECT tables FROM snapshot");
+  assert_sql_text (db, "SELECT account_id FROM snapshot", alice_id);
+  sqlite3_close (db);
+  g_assert_nonnull (strchr (cursor, ':'));
+  g_assert_cmpuint (g_ascii_strtoull (tables_text, NULL, 10), ==, parts->len - 1);
+
+  /* Then each table once, one per part, with only its own indexes. */
+  for (guint i = 1; i < parts->len; i++)
+    {
+      g_autofree char *table = NULL;
+      g_autofree char *others = NULL;
+
+      db = open_part (g_bytes_get_data (parts->pdata[i], NULL),
+                      g_bytes_get_size (parts->pdata[i]));
+      table = sql_text (db, "SELECT group_concat (name) FROM sqlite_master WHERE type = 'table'");
+      others = sql_text (db, "SELECT group_concat (name) FROM sqlite_master"
+                             " WHERE type = 'index' AND tbl_name <> (SELECT name FROM"
+                             " sqlite_master WHERE type = 'table')");
+      g_assert_null (strchr (table, ','));
+      g_assert_null (others);
+      assert_sql_text (db, "PRAGMA quick_check", "ok");
+      g_assert_false (g_hash_table_contains (tables, table));
+      if (g_str_equal (table, "clients"))
+        {
+          g_autofree char *sql = g_strdup_printf ("SELECT first_name FROM clients"
+                                                  " WHERE id = '%s'", client);
+
+          assert_sql_text (db, sql, "Aino");
+        }
+      sqlite3_close (db);
+      g_hash_table_add (tables, g_steal_pointer (&table));
+    }
+  g_assert_true (g_hash_table_contains (tables, "clients"));
+  g_assert_true (g_hash_table_contains (tables, "messages"));
+  g_assert_true (g_hash_table_contains (tables, "organizations"));
+
+  /* Who received the client's data, and at which seq, is on record. */
+  seq_detail = g_strdup_printf ("seq %s", strchr (cursor, ':') + 1);
+  audit_sql = g_strdup_printf ("SELECT group_concat (detail) FROM audit_log"
+                               " WHERE action = 'read_snapshot' AND client_id = '%s'"
+                               " AND account_id = '%s'", client, alice_id);
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  audited = sql_text (db, audit_sql);
+  sqlite3_close (db);
+  g_assert_cmpstr (audited, ==, seq_detail);
+
+  /* Bob is no participant: his stream holds no row of the client. */
+  {
+    g_auto(Reply) other = request ("GET", "/api/v1/snapshot", bob, NULL, NULL, 0);
+    g_autoptr(GPtrArray) bob_parts = NULL;
+
+    g_assert_cmpuint (other.status, ==, 200);
+    bob_parts = split_parts (other.body);
+    for (guint i = 1; i < bob_parts->len; i++)
+      {
+        g_assert_false (bytes_contain (bob_parts->pdata[i], client));
+        g_assert_false (bytes_contain (bob_parts->pdata[i], "Aino"));
+      }
+  }
+
+  /* A reader that goes away after the first bytes: the server carries on with the rest. */
+  {
+    g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+    g_autoptr(GSocketConnection) connection = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *head = g_strdup_printf ("GET /api/v1/snapshot HTTP/1.1\r\n"
+                                             "Host: 127.0.0.1\r\n"
+                                             "Authorization: Bearer %s\r\n\r\n", token);
+    char buffer[64];
+    g_autoptr(JsonObject) response = NULL;
+
+    connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1", (guint16) port,
+                                                  NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                              head, strlen (head), NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                          buffer, sizeof buffer, NULL, &error), >, 0);
+    g_assert_true (g_io_stream_close (G_IO_STREAM (connection), NULL, NULL));
+    response = sync_ok (token, NULL, NULL);
+    g_assert_nonnull (response);
+  }
+  {
+    g_auto(Reply) again = request ("GET", "/api/v1/snapshot", token, NULL, NULL, 0);
+    g_autoptr(GPtrArray) again_parts = NULL;
+
+    g_assert_cmpuint (again.status, ==, 200);
+    again_parts = split_parts (again.body);
+    g_assert_cmpuint (again_parts->len, ==, parts->len);
+  }
+}
+
 static void
 test_crash_restart (void)
 {
@@ -993,6 +1192,16 @@ test_crash_restart (void)
   /* kill -9 right after the acknowledgements, then start again on the same database. */
   stop_server (SIGKILL);
   start_server ();
+
+  /* The rate limit survived too: eve, limited in /server/session, still waits, even with the
+   * right password. */
+  {
+    g_auto(Reply) r = post_json ("/api/v1/session", NULL,
+                                 "{\"username\":\"eve\",\"password\":\"" PASSWORD "\"}");
+
+    g_assert_cmpuint (r.status, ==, 429);
+    g_assert_cmpstr (error_code (&r), ==, "rate_limited");
+  }
 
   /* The session survived; every acknowledged client is there, pulled in small pages. */
   while (more && pages < 100)
@@ -1198,6 +1407,7 @@ main (int    argc,
   g_test_add_func ("/server/bad-requests", test_bad_requests);
   g_test_add_func ("/server/plain-http-refused", test_refuses_plain_http_outside_loopback);
   g_test_add_func ("/server/tls", test_tls);
+  g_test_add_func ("/server/snapshot-stream", test_snapshot_stream);
   g_test_add_func ("/server/crash-restart", test_crash_restart);
   rc = g_test_run ();
 

@@ -36,6 +36,7 @@ typedef struct
   char         *dir;
   YpStore      *store;
   YpSyncEngine *engine;
+  char         *url;
   char         *username;
 } Laptop;
 
@@ -51,6 +52,7 @@ typedef struct
   char         *carol_id;
   Laptop       *a;      /* Alice's own laptop, where her clients are made */
   GPtrArray    *laptops;
+  struct _Proxy *proxy;  /* between a laptop and the server, to cut its snapshot; or NULL */
 } Fixture;
 
 /* ---- the server ------------------------------------------------------------------------- */
@@ -64,6 +66,316 @@ start_server (Fixture *f)
   f->server = yp_server_test_start (f->server_db, 0, &f->port);
 }
 
+/* ---- the snapshot stream ------------------------------------------------------------------ */
+
+#define SNAPSHOT_TYPE "application/vnd.yhteispolku.snapshot-parts"
+
+static guint32
+read_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static void
+append_be32 (GByteArray *out,
+             guint32     value)
+{
+  guint8 bytes[4] = { value >> 24, (value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff };
+
+  g_byte_array_append (out, bytes, 4);
+}
+
+/* The parts of a well-formed stream, in order; its end marker must end it. */
+static GPtrArray *
+split_stream (GBytes *stream)
+{
+  GPtrArray *parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  gsize size, offset = 0;
+  const guint8 *data = g_bytes_get_data (stream, &size);
+
+  for (;;)
+    {
+      guint32 length;
+
+      g_assert_cmpuint (offset + 4, <=, size);
+      length = read_be32 (data + offset);
+      offset += 4;
+      if (length == 0)
+        break;
+      g_assert_cmpuint (offset + length, <=, size);
+      g_ptr_array_add (parts, g_bytes_new_from_bytes (stream, offset, length));
+      offset += length;
+    }
+  g_assert_cmpuint (offset, ==, size);
+  return parts;
+}
+
+/* @parts as a stream, with or without its end marker. */
+static GBytes *
+join_parts (GPtrArray *parts,
+            gboolean   with_end)
+{
+  GByteArray *out = g_byte_array_new ();
+
+  for (guint i = 0; i < parts->len; i++)
+    {
+      gsize n;
+      const guint8 *data = g_bytes_get_data (parts->pdata[i], &n);
+
+      append_be32 (out, (guint32) n);
+      g_byte_array_append (out, data, (guint) n);
+    }
+  if (with_end)
+    append_be32 (out, 0);
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* @part (a SQLite file) opened in memory, for reading or changing it. */
+static sqlite3 *
+open_part (GBytes *part)
+{
+  sqlite3 *db = NULL;
+  gsize n;
+  const guint8 *data = g_bytes_get_data (part, &n);
+  guint8 *copy = sqlite3_malloc64 (n);
+
+  memcpy (copy, data, n);
+  g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_deserialize (db, "main", copy, (sqlite3_int64) n, (sqlite3_int64) n,
+                                        SQLITE_DESERIALIZE_FREEONCLOSE
+                                        | SQLITE_DESERIALIZE_RESIZEABLE), ==, SQLITE_OK);
+  return db;
+}
+
+static GBytes *
+serialize_part (sqlite3 *db)
+{
+  sqlite3_int64 n = 0;
+  unsigned char *data = sqlite3_serialize (db, "main", &n, 0);
+  GBytes *bytes;
+
+  g_assert_nonnull (data);
+  bytes = g_bytes_new (data, (gsize) n);
+  sqlite3_free (data);
+  return bytes;
+}
+
+/* The one table a part holds. */
+static char *
+part_table (GBytes *part)
+{
+  sqlite3 *db = open_part (part);
+  sqlite3_stmt *stmt = NULL;
+  char *name;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT name FROM sqlite_schema WHERE type = 'table'",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return name;
+}
+
+/* Where the part of @table is in @parts ("snapshot": the header). */
+static guint
+part_index (GPtrArray  *parts,
+            const char *table)
+{
+  for (guint i = 0; i < parts->len; i++)
+    {
+      g_autofree char *name = part_table (parts->pdata[i]);
+
+      if (g_str_equal (name, table))
+        return i;
+    }
+  g_assert_not_reached ();
+}
+
+/* @part after @sql ran on it. */
+static GBytes *
+tamper_part (GBytes     *part,
+             const char *sql)
+{
+  sqlite3 *db = open_part (part);
+  char *message = NULL;
+  GBytes *bytes;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+  bytes = serialize_part (db);
+  sqlite3_close (db);
+  return bytes;
+}
+
+/* Feeds @parts to a new import into @store, each written to a file in the store's folder as
+ * the sync engine does; stops at the first refusal. Every file is gone afterwards. */
+static gboolean
+import_parts (YpStore    *store,
+              GPtrArray  *parts,
+              GError    **error)
+{
+  g_autoptr(YpSnapshotImport) import = yp_store_snapshot_import_new (store);
+  g_autofree char *dir = g_path_get_dirname (yp_store_get_path (store));
+
+  for (guint i = 0; i < parts->len; i++)
+    {
+      g_autofree char *name = g_strdup_printf (".snapshot-test-%u.db", i);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      gboolean ok;
+
+      g_assert_true (g_file_set_contents (path, g_bytes_get_data (parts->pdata[i], NULL),
+                                          (gssize) g_bytes_get_size (parts->pdata[i]), NULL));
+      ok = yp_snapshot_import_part (import, path, error);
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      if (!ok)
+        return FALSE;
+    }
+  return yp_snapshot_import_finish (import, error);
+}
+
+/* ---- a proxy that cuts the snapshot ------------------------------------------------------------
+ *
+ * A laptop signed in through it talks to the real server; only the body of a successful
+ * snapshot reply is changed on its way, by @cut: what a dropped connection, a server that
+ * failed after its 200 or a broken one would send. */
+
+typedef GBytes *(*StreamCut) (GBytes *stream);
+
+typedef struct _Proxy
+{
+  SoupServer  *server;
+  SoupSession *session;
+  char        *upstream;
+  char        *url;
+  StreamCut    cut;
+  guint        n_snapshots;  /* snapshot replies that went through cut */
+  /* Called once the server has sent a snapshot and before the laptop gets it. */
+  void       (*on_snapshot) (gpointer data);
+  gpointer     on_snapshot_data;
+  /* With stall_at > 0, a snapshot reply stops after that many bytes (the connection stays
+   * open) until proxy_resume (). */
+  gsize              stall_at;
+  SoupServerMessage *stalled;
+  GBytes            *rest;
+} Proxy;
+
+static void
+proxy_free (Proxy *proxy)
+{
+  soup_server_disconnect (proxy->server);
+  g_object_unref (proxy->server);
+  g_object_unref (proxy->session);
+  g_free (proxy->upstream);
+  g_free (proxy->url);
+  g_clear_pointer (&proxy->rest, g_bytes_unref);
+  g_free (proxy);
+}
+
+static void
+proxy_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           data)
+{
+  static const char * const copied[] = { "Authorization", "Accept", "Content-Type" };
+  Proxy *proxy = data;
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autofree char *target = g_strconcat (proxy->upstream, path, g_uri_get_query (uri) ? "?" : "",
+                                         g_uri_get_query (uri) ? g_uri_get_query (uri) : "",
+                                         NULL);
+  g_autoptr(SoupMessage) up = soup_message_new (soup_server_message_get_method (msg), target);
+  SoupMessageHeaders *in_headers = soup_server_message_get_request_headers (msg);
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *type;
+  guint status;
+
+  for (guint i = 0; i < G_N_ELEMENTS (copied); i++)
+    {
+      const char *value = soup_message_headers_get_one (in_headers, copied[i]);
+
+      if (value != NULL)
+        soup_message_headers_replace (soup_message_get_request_headers (up), copied[i], value);
+    }
+  if (g_bytes_get_size (body) > 0)
+    soup_message_set_request_body_from_bytes (up, soup_message_headers_get_one (in_headers,
+                                                                               "Content-Type"),
+                                              body);
+  reply = soup_session_send_and_read (proxy->session, up, NULL, &error);
+  g_assert_no_error (error);
+  status = soup_message_get_status (up);
+  type = soup_message_headers_get_content_type (soup_message_get_response_headers (up), NULL);
+  if (g_str_equal (path, "/api/v1/snapshot") && status == 200 && proxy->on_snapshot != NULL)
+    proxy->on_snapshot (proxy->on_snapshot_data);
+  if (g_str_equal (path, "/api/v1/snapshot") && status == 200
+      && g_strcmp0 (type, SNAPSHOT_TYPE) == 0 && proxy->cut != NULL)
+    {
+      GBytes *cut = proxy->cut (reply);
+
+      g_bytes_unref (reply);
+      reply = cut;
+      proxy->n_snapshots++;
+    }
+  if (g_str_equal (path, "/api/v1/snapshot") && status == 200 && proxy->stall_at > 0)
+    {
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+      g_assert_cmpuint (proxy->stall_at, <, g_bytes_get_size (reply));
+      soup_server_message_set_status (msg, status, NULL);
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+      soup_message_headers_set_content_type (headers, type, NULL);
+      soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_COPY,
+                                g_bytes_get_data (reply, NULL), proxy->stall_at);
+      /* libsoup pauses the message by itself once it has written what there is. */
+      proxy->rest = g_bytes_new_from_bytes (reply, proxy->stall_at,
+                                            g_bytes_get_size (reply) - proxy->stall_at);
+      proxy->stalled = msg;
+      return;
+    }
+  soup_server_message_set_status (msg, status, NULL);
+  if (type != NULL)
+    soup_server_message_set_response (msg, type, SOUP_MEMORY_COPY,
+                                      g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+}
+
+/* The stalled snapshot reply goes on to its end. */
+static void
+proxy_resume (Proxy *proxy)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (proxy->stalled);
+
+  soup_message_body_append_bytes (body, proxy->rest);
+  soup_message_body_complete (body);
+  soup_server_unpause_message (proxy->server, proxy->stalled);
+  proxy->stalled = NULL;
+  g_clear_pointer (&proxy->rest, g_bytes_unref);
+}
+
+static Proxy *
+proxy_new (Fixture   *f,
+           StreamCut  cut)
+{
+  Proxy *proxy = g_new0 (Proxy, 1);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  proxy->server = soup_server_new (NULL, NULL);
+  proxy->session = soup_session_new ();
+  proxy->upstream = g_strdup (f->url);
+  proxy->cut = cut;
+  soup_server_add_handler (proxy->server, NULL, proxy_cb, proxy, NULL);
+  g_assert_true (soup_server_listen_local (proxy->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY,
+                                           &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (proxy->server);
+  proxy->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return proxy;
+}
+
 static void
 sync_ok (Laptop *laptop)
 {
@@ -73,14 +385,16 @@ sync_ok (Laptop *laptop)
   g_assert_no_error (error);
 }
 
-/* A fresh laptop (its own store in its own folder) signed in as @username; its first sync
- * (started by the sign-in) has run to the end when this returns. @snapshot FALSE sets
- * YP_SYNC_SNAPSHOT=0 for that first sync: the paged pull, as before snapshots. */
+/* A fresh laptop (its own store in its own folder) signed in as @username to @url (NULL: the
+ * server); its first sync (started by the sign-in) has run to the end when this returns.
+ * @snapshot FALSE sets YP_SYNC_SNAPSHOT=0 for that first sync: the paged pull, as before
+ * snapshots. */
 static Laptop *
-laptop_new (Fixture    *f,
-            const char *name,
-            const char *username,
-            gboolean    snapshot)
+laptop_new_at (Fixture    *f,
+               const char *name,
+               const char *username,
+               gboolean    snapshot,
+               const char *url)
 {
   Laptop *laptop = g_new0 (Laptop, 1);
   g_autofree char *db = NULL;
@@ -88,6 +402,7 @@ laptop_new (Fixture    *f,
 
   laptop->dir = g_build_filename (f->dir, name, NULL);
   laptop->username = g_strdup (username);
+  laptop->url = g_strdup (url ? url : f->url);
   db = g_build_filename (laptop->dir, "yhteispolku.db", NULL);
   laptop->store = yp_store_open (db, &error);
   g_assert_no_error (error);
@@ -98,11 +413,21 @@ laptop_new (Fixture    *f,
 
   if (!snapshot)
     g_setenv ("YP_SYNC_SNAPSHOT", "0", TRUE);
-  g_assert_true (yp_server_test_sign_in (laptop->engine, f->url, username, PASSWORD, &error));
+  g_assert_true (yp_server_test_sign_in (laptop->engine, laptop->url, username, PASSWORD,
+                                         &error));
   g_assert_no_error (error);
   sync_ok (laptop);
   g_unsetenv ("YP_SYNC_SNAPSHOT");
   return laptop;
+}
+
+static Laptop *
+laptop_new (Fixture    *f,
+            const char *name,
+            const char *username,
+            gboolean    snapshot)
+{
+  return laptop_new_at (f, name, username, snapshot, NULL);
 }
 
 static void
@@ -113,6 +438,7 @@ laptop_free (gpointer data)
   g_clear_object (&laptop->engine);
   g_clear_object (&laptop->store);
   g_free (laptop->dir);
+  g_free (laptop->url);
   g_free (laptop->username);
   g_free (laptop);
 }
@@ -157,8 +483,13 @@ fixture_tear_down (Fixture       *f,
       g_clear_object (&f->server);
     }
   for (guint i = 0; i < f->laptops->len; i++)
-    yp_credentials_clear_token (f->url, ((Laptop *) f->laptops->pdata[i])->username, NULL, NULL);
+    {
+      Laptop *laptop = f->laptops->pdata[i];
+
+      yp_credentials_clear_token (laptop->url, laptop->username, NULL, NULL);
+    }
   g_clear_pointer (&f->laptops, g_ptr_array_unref);
+  g_clear_pointer (&f->proxy, proxy_free);
   /* Let queued "changed" emissions that hold the stores run out. */
   for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
     ;
@@ -269,11 +600,12 @@ reply_clear (Reply *reply)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
 
 static Reply
-request (Fixture    *f,
-         const char *method,
-         const char *path,
-         const char *token,
-         const char *json)
+request_accepting (Fixture    *f,
+                   const char *method,
+                   const char *path,
+                   const char *token,
+                   const char *json,
+                   const char *accept)
 {
   g_autofree char *uri = g_strconcat (f->url, path, NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
@@ -287,6 +619,8 @@ request (Fixture    *f,
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
                                     auth);
     }
+  if (accept)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", accept);
   if (json)
     {
       g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
@@ -298,6 +632,29 @@ request (Fixture    *f,
   reply.type = g_strdup (soup_message_headers_get_content_type (
                            soup_message_get_response_headers (msg), NULL));
   return reply;
+}
+
+static Reply
+request (Fixture    *f,
+         const char *method,
+         const char *path,
+         const char *token,
+         const char *json)
+{
+  return request_accepting (f, method, path, token, json, NULL);
+}
+
+/* The snapshot stream the server sends to @token, as the app asks for it. */
+static GBytes *
+fetch_stream (Fixture    *f,
+              const char *token)
+{
+  g_auto(Reply) reply = request_accepting (f, "GET", "/api/v1/snapshot", token, NULL,
+                                           SNAPSHOT_TYPE);
+
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpstr (reply.type, ==, SNAPSHOT_TYPE);
+  return g_bytes_ref (reply.body);
 }
 
 /* The "code" of a JSON error reply. */
@@ -464,19 +821,15 @@ test_same_as_pages (Fixture       *f,
   snap = laptop_new (f, "alice-snapshot", "alice", TRUE);
   pages = laptop_new (f, "alice-pages", "alice", FALSE);
 
-  /* The snapshot path was taken (audited once per client with its row count), the paged one
-   * was not. */
-  audit = query_text (f->server_db, "SELECT detail FROM audit_log WHERE action = 'read_snapshot'"
-                                    " AND client_id = ? ORDER BY seq DESC", c2);
+  /* The snapshot path was taken (audited once per client, with the seq its rows were read
+   * at), the paged one was not. */
+  audit = query_text (f->server_db, "SELECT group_concat (detail) FROM audit_log"
+                                    " WHERE action = 'read_snapshot' AND client_id = ?", c2);
   {
-    guint rows = 0;
-    g_autofree char *expected = NULL;
+    g_autofree char *cursor = yp_store_dup_local_state (snap->store, "sync_cursor");
+    g_autofree char *expected = g_strdup_printf ("seq %s", strchr (cursor, ':') + 1);
 
-    for (guint i = 0; i < n; i++)
-      if (entities[i]->client_scoped)
-        rows += n_rows (snap->store, entities[i]->name, c2);
-    expected = g_strdup_printf ("%u rows", rows);
-    g_assert_cmpuint (rows, >=, 7);
+    /* Alice's own laptop started empty, so this laptop's snapshot is the only one with c2. */
     g_assert_cmpstr (audit, ==, expected);
   }
   g_assert_cmpstr (yp_store_dup_local_state (snap->store, "sync_cursor"), ==,
@@ -559,17 +912,19 @@ test_late_joiner_and_revoked (Fixture       *f,
   g_assert_cmpuint (yp_test_count_in_tree (bob->dir, SENTINEL_NEW), >, 0);
   {
     /* The bytes the server sends Bob: the client and the new message, not the old one. */
-    g_auto(Reply) reply = { 0 };
+    g_autoptr(GBytes) stream = NULL;
+    g_autoptr(GPtrArray) parts = NULL;
     gsize size;
     const char *bytes;
 
     bob_token = token_of (f, "bob");
-    reply = request (f, "GET", "/api/v1/snapshot", bob_token, NULL);
-    g_assert_cmpuint (reply.status, ==, 200);
-    g_assert_cmpstr (reply.type, ==, "application/vnd.sqlite3");
-    bytes = g_bytes_get_data (reply.body, &size);
-    g_assert_cmpuint (size, >, 100);
-    g_assert_true (memcmp (bytes, "SQLite format 3", 16) == 0);
+    stream = fetch_stream (f, bob_token);
+    parts = split_stream (stream);
+    g_assert_cmpuint (parts->len, >, 1);
+    for (guint i = 0; i < parts->len; i++)
+      g_assert_true (memcmp (g_bytes_get_data (parts->pdata[i], NULL), "SQLite format 3", 16)
+                     == 0);
+    bytes = g_bytes_get_data (stream, &size);
     g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NAME), >, 0);
     g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NEW), >, 0);
     g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_OLD), ==, 0);
@@ -580,14 +935,13 @@ test_late_joiner_and_revoked (Fixture       *f,
   g_assert_cmpuint (yp_store_count_clients (carol->store), ==, 0);
   g_assert_cmpuint (yp_test_count_in_tree (carol->dir, SENTINEL_NAME), ==, 0);
   {
-    g_auto(Reply) reply = { 0 };
+    g_autoptr(GBytes) stream = NULL;
     gsize size;
     const char *bytes;
 
     carol_token = token_of (f, "carol");
-    reply = request (f, "GET", "/api/v1/snapshot", carol_token, NULL);
-    g_assert_cmpuint (reply.status, ==, 200);
-    bytes = g_bytes_get_data (reply.body, &size);
+    stream = fetch_stream (f, carol_token);
+    bytes = g_bytes_get_data (stream, &size);
     g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NAME), ==, 0);
     g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NEW), ==, 0);
     /* The directory is shared: Carol sees who Alice is. */
@@ -600,11 +954,10 @@ test_late_joiner_and_revoked (Fixture       *f,
   g_assert_no_error (error);
   sync_ok (f->a);
   {
-    g_auto(Reply) reply = request (f, "GET", "/api/v1/snapshot", bob_token, NULL);
+    g_autoptr(GBytes) stream = fetch_stream (f, bob_token);
     gsize size;
-    const char *bytes = g_bytes_get_data (reply.body, &size);
+    const char *bytes = g_bytes_get_data (stream, &size);
 
-    g_assert_cmpuint (reply.status, ==, 200);
     g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NAME), ==, 0);
     g_assert_cmpuint (yp_test_count_in_bytes (bytes, size, SENTINEL_NEW), ==, 0);
   }
@@ -655,8 +1008,39 @@ test_tampered_falls_back (Fixture       *f,
   g_assert_cmpuint (count_snapshot_files (f->dir), ==, 0);
 }
 
-/* yp_store_import_snapshot itself: a real snapshot is taken; a damaged or tampered one is
- * refused with a message, changes nothing, and is deleted either way. */
+/* A store for one import, in a folder of its own under the fixture's. */
+static YpStore *
+import_store_new (Fixture    *f,
+                  const char *name)
+{
+  g_autofree char *dir = g_build_filename (f->dir, name, NULL);
+  g_autofree char *path = g_build_filename (dir, "yhteispolku.db", NULL);
+  g_autoptr(GError) error = NULL;
+  YpStore *store = yp_store_open (path, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+/* The parts of a stream, one of them replaced by @part at @index (@part NULL: removed). */
+static GPtrArray *
+parts_with (GPtrArray *parts,
+            guint      index,
+            GBytes    *part)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  for (guint i = 0; i < parts->len; i++)
+    if (i != index)
+      g_ptr_array_add (copy, g_bytes_ref (parts->pdata[i]));
+    else if (part != NULL)
+      g_ptr_array_add (copy, g_bytes_ref (part));
+  return copy;
+}
+
+/* The streamed import itself (yp_snapshot_import_*): a real stream from the server is taken;
+ * a part damaged or tampered with is refused with a message and commits nothing of itself,
+ * no cursor is saved, and every part's file is deleted either way. */
 static void
 test_import_refuses (Fixture       *f,
                      gconstpointer  data)
@@ -664,112 +1048,450 @@ test_import_refuses (Fixture       *f,
   static const struct
   {
     const char *what;
-    const char *sql;   /* run on the snapshot file; NULL: overwrite its header */
+    const char *entity;  /* whose part is changed; NULL: the header */
+    const char *sql;     /* run on that part; NULL: overwrite its first bytes */
     const char *expect;
   } cases[] = {
-    { "enum", "UPDATE stages SET status = 'maybe'", "invalid stage" },
-    { "bad id", "UPDATE plan_entries SET id = upper (id)", "invalid plan_entry" },
-    { "short id", "UPDATE messages SET id = substr (id, 1, 35)", "invalid message" },
-    { "too long", "UPDATE clients SET first_name = printf ('%.101c', 'a')", "invalid client" },
-    { "required", "UPDATE follow_ups SET due_on = NULL", "invalid follow_up" },
-    { "bad date", "UPDATE follow_ups SET due_on = '2026-02-30'", "invalid follow_up" },
+    { "enum", "stage", "UPDATE stages SET status = 'maybe'", "invalid stage" },
+    { "bad id", "plan_entry", "UPDATE plan_entries SET id = upper (id)", "invalid plan_entry" },
+    { "short id", "message", "UPDATE messages SET id = substr (id, 1, 35)", "invalid message" },
+    { "too long", "client", "UPDATE clients SET first_name = printf ('%.101c', 'a')",
+      "invalid client" },
+    { "required", "follow_up", "UPDATE follow_ups SET due_on = NULL", "invalid follow_up" },
+    { "bad date", "follow_up", "UPDATE follow_ups SET due_on = '2026-02-30'",
+      "invalid follow_up" },
     /* julianday() in the old SQL checks rolled this over to 2 March and let it in. */
-    { "bad datetime", "UPDATE messages SET created_at = '2026-02-30T10:00:00Z'",
+    { "bad datetime", "message", "UPDATE messages SET created_at = '2026-02-30T10:00:00Z'",
       "invalid message" },
-    { "blob", "UPDATE messages SET body = CAST ('Hei' AS BLOB)", "invalid message" },
-    { "real", "UPDATE stages SET position = 2.5", "invalid stage" },
-    { "NUL inside", "UPDATE messages SET body = 'Hei' || char (0) || 'x'", "invalid message" },
-    { "type", "UPDATE stages SET position = 'kaksi'", "invalid stage" },
-    { "no rev", "UPDATE clients SET rev = 0", "invalid client" },
-    { "view", "CREATE VIEW sneaky AS SELECT 1", "unexpected view" },
-    { "trigger", "CREATE TRIGGER t AFTER INSERT ON stages BEGIN SELECT 1; END",
+    { "blob", "message", "UPDATE messages SET body = CAST ('Hei' AS BLOB)", "invalid message" },
+    { "real", "stage", "UPDATE stages SET position = 2.5", "invalid stage" },
+    { "NUL inside", "message", "UPDATE messages SET body = 'Hei' || char (0) || 'x'",
+      "invalid message" },
+    { "type", "stage", "UPDATE stages SET position = 'kaksi'", "invalid stage" },
+    { "no rev", "client", "UPDATE clients SET rev = 0", "invalid client" },
+    { "view", "stage", "CREATE VIEW sneaky AS SELECT 1", "unexpected view" },
+    { "trigger", "stage", "CREATE TRIGGER t AFTER INSERT ON stages BEGIN SELECT 1; END",
       "unexpected trigger" },
-    { "missing column", "ALTER TABLE clients DROP COLUMN notes", "no column notes" },
-    { "version", "UPDATE snapshot SET schema_version = 999", "schema 999" },
-    { "cursor", "UPDATE snapshot SET cursor = 'x'", "malformed cursor" },
-    { "garbage", NULL, "" },
+    { "index", "stage", "CREATE INDEX sneaky ON stages (status)", "unexpected index" },
+    { "virtual table", "stage", "CREATE VIRTUAL TABLE v USING fts5 (x)", "unexpected table" },
+    { "missing column", "client", "ALTER TABLE clients DROP COLUMN notes", "no column notes" },
+    { "two tables", "client", "CREATE TABLE stages (id TEXT)", "two tables" },
+    { "unknown table", "stage", "ALTER TABLE stages RENAME TO secrets",
+      "unexpected table “secrets”" },
+    { "garbage", "stage", NULL, "" },
+    { "version", NULL, "UPDATE snapshot SET schema_version = 999", "schema 999" },
+    { "cursor", NULL, "UPDATE snapshot SET cursor = 'x'", "malformed cursor" },
+    { "account", NULL, "UPDATE snapshot SET account_id = 'x'", "another account" },
+    { "two header rows", NULL, "INSERT INTO snapshot SELECT * FROM snapshot",
+      "not one header row" },
+    { "tables count", NULL, "UPDATE snapshot SET tables = tables - 1", "tables announced" },
+    { "header with a table", NULL, "CREATE TABLE clients (id TEXT)", "two tables" },
   };
   g_autofree char *client_id = rich_client (f, SENTINEL_NAME);
   g_autofree char *token = NULL;
-  g_auto(Reply) reply = { 0 };
+  g_autoptr(GBytes) stream = NULL;
+  g_autoptr(GPtrArray) parts = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(YpStore) store = NULL;
-  g_autofree char *store_dir = g_build_filename (f->dir, "import", NULL);
-  g_autofree char *store_path = g_build_filename (store_dir, "yhteispolku.db", NULL);
+  guint n;
 
+  yp_schema_get_entities (&n);
   sync_ok (f->a);
   token = token_of (f, "alice");
-  reply = request (f, "GET", "/api/v1/snapshot", token, NULL);
-  g_assert_cmpuint (reply.status, ==, 200);
-  store = yp_store_open (store_path, &error);
-  g_assert_no_error (error);
+  stream = fetch_stream (f, token);
+  parts = split_stream (stream);
+  /* The header, then every table once. */
+  g_assert_cmpuint (parts->len, ==, n + 1);
+  {
+    g_autofree char *first = part_table (parts->pdata[0]);
+
+    g_assert_cmpstr (first, ==, "snapshot");
+  }
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *name = g_strdup_printf (".snapshot-case-%u.db", i);
-      g_autofree char *path = g_build_filename (store_dir, name, NULL);
+      const YpEntity *entity = cases[i].entity ? yp_schema_lookup (cases[i].entity) : NULL;
+      guint index = part_index (parts, entity ? entity->table : "snapshot");
+      g_autofree char *name = g_strdup_printf ("case-%u", i);
+      g_autoptr(YpStore) store = import_store_new (f, name);
+      g_autoptr(GBytes) part = NULL;
+      g_autoptr(GPtrArray) tampered = NULL;
       g_autoptr(GError) local = NULL;
 
       g_test_message ("tampered: %s", cases[i].what);
-      g_assert_true (g_file_set_contents (path, g_bytes_get_data (reply.body, NULL),
-                                          g_bytes_get_size (reply.body), NULL));
       if (cases[i].sql)
-        exec_on (path, cases[i].sql);
+        part = tamper_part (parts->pdata[index], cases[i].sql);
       else
         {
-          g_autoptr(GFile) file = g_file_new_for_path (path);
-          g_autoptr(GFileIOStream) io = g_file_open_readwrite (file, NULL, NULL);
+          g_autoptr(GByteArray) bytes = g_byte_array_new ();
+          gsize size;
+          const guint8 *original = g_bytes_get_data (parts->pdata[index], &size);
 
-          g_assert_nonnull (io);
-          g_assert_true (g_output_stream_write_all (
-            g_io_stream_get_output_stream (G_IO_STREAM (io)), "not a database, really", 22,
-            NULL, NULL, NULL));
+          g_byte_array_append (bytes, original, (guint) size);
+          memcpy (bytes->data, "not a database, really", 22);
+          part = g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
         }
-      g_assert_false (yp_store_import_snapshot (store, path, &local));
+      tampered = parts_with (parts, index, part);
+      g_assert_false (import_parts (store, tampered, &local));
       g_assert_error (local, YP_STORE_ERROR, YP_STORE_ERROR_FAILED);
       g_test_message ("refused: %s", local->message);
       g_assert_nonnull (strstr (local->message, cases[i].expect));
-      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-      g_assert_cmpuint (yp_store_count_clients (store), ==, 0);
+      /* Nothing of the refused part (the parts before it may stay), and no cursor. */
+      if (entity == NULL)
+        g_assert_cmpuint (yp_store_count_clients (store), ==, 0);
+      else
+        g_assert_cmpuint (n_rows (store, entity->name, client_id), ==, 0);
       g_assert_null (yp_store_dup_local_state (store, "sync_cursor"));
     }
 
-  /* The untouched snapshot is taken, and deleted too. */
+  /* Parts in a wrong order or number: no cursor, whatever came before stays. */
   {
-    g_autofree char *path = g_build_filename (store_dir, ".snapshot-good.db", NULL);
+    g_autoptr(YpStore) store = import_store_new (f, "no-header");
+    g_autoptr(GPtrArray) headless = parts_with (parts, 0, NULL);
+    g_autoptr(GError) local = NULL;
 
-    g_assert_true (g_file_set_contents (path, g_bytes_get_data (reply.body, NULL),
-                                        g_bytes_get_size (reply.body), NULL));
-    g_assert_true (yp_store_import_snapshot (store, path, &error));
+    g_assert_false (import_parts (store, headless, &local));
+    g_assert_nonnull (strstr (local->message, "not the header"));
+    g_assert_cmpuint (yp_store_count_clients (store), ==, 0);
+    g_assert_null (yp_store_dup_local_state (store, "sync_cursor"));
+  }
+  {
+    g_autoptr(YpStore) store = import_store_new (f, "twice");
+    guint index = part_index (parts, "stages");
+    g_autoptr(GPtrArray) twice = parts_with (parts, G_MAXUINT, NULL);
+    g_autoptr(GError) local = NULL;
+
+    g_ptr_array_insert (twice, (gint) index + 1, g_bytes_ref (parts->pdata[index]));
+    g_assert_false (import_parts (store, twice, &local));
+    g_assert_nonnull (strstr (local->message, "stages came twice"));
+    g_assert_cmpuint (n_rows (store, "stage", client_id), ==, 1);
+    g_assert_null (yp_store_dup_local_state (store, "sync_cursor"));
+  }
+  {
+    g_autoptr(YpStore) store = import_store_new (f, "missing");
+    g_autoptr(GPtrArray) missing = parts_with (parts, part_index (parts, "messages"), NULL);
+    g_autoptr(GError) local = NULL;
+    g_autofree char *expect = g_strdup_printf ("%u of the %u tables", n - 1, n);
+
+    g_assert_false (import_parts (store, missing, &local));
+    g_assert_nonnull (strstr (local->message, expect));
+    g_assert_cmpuint (yp_store_count_clients (store), ==, 1);
+    g_assert_cmpuint (n_rows (store, "message", client_id), ==, 0);
+    g_assert_null (yp_store_dup_local_state (store, "sync_cursor"));
+  }
+
+  /* The untouched stream is taken, in any order of its tables. */
+  {
+    g_autoptr(YpStore) store = import_store_new (f, "good");
+    g_autoptr(GPtrArray) reversed = g_ptr_array_new ();
+
+    g_ptr_array_add (reversed, parts->pdata[0]);
+    for (guint i = parts->len - 1; i > 0; i--)
+      g_ptr_array_add (reversed, parts->pdata[i]);
+    g_assert_true (import_parts (store, reversed, &error));
     g_assert_no_error (error);
-    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
     g_assert_cmpuint (yp_store_count_clients (store), ==, 1);
     g_assert_cmpuint (n_rows (store, "stage", client_id), ==, 1);
     g_assert_nonnull (yp_store_dup_local_state (store, "sync_cursor"));
-  }
 
-  /* Into tables that already hold rows: by id, nothing doubled, and a row with a change not
-   * yet sent keeps what was typed here. */
+    /* Into tables that already hold rows: by id, nothing doubled, and a row with a change
+     * not yet sent keeps what was typed here. */
+    {
+      g_autoptr(YpRecord) change = yp_record_new (yp_schema_lookup ("client"));
+      g_autoptr(YpRecord) row = NULL;
+
+      yp_record_set_string (change, "id", client_id);
+      yp_record_set_string (change, "notes", "Kirjoitettu täällä");
+      g_assert_true (yp_store_update (store, change, &error));
+      g_assert_no_error (error);
+      g_assert_true (import_parts (store, parts, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (yp_store_count_clients (store), ==, 1);
+      g_assert_cmpuint (n_rows (store, "stage", client_id), ==, 1);
+      g_assert_cmpuint (n_rows (store, "message", client_id), ==, 1);
+      row = yp_store_get (store, yp_schema_lookup ("client"), client_id, &error);
+      g_assert_cmpstr (yp_record_get_string (row, "notes"), ==, "Kirjoitettu täällä");
+      g_assert_cmpuint (yp_store_count_outbox (store, client_id), ==, 1);
+    }
+  }
+  g_assert_cmpuint (count_snapshot_files (f->dir), ==, 0);
+}
+
+/* ---- streams that break off ---------------------------------------------------------------- */
+
+static gsize
+part_offset (GPtrArray *parts,
+             guint      index)
+{
+  gsize offset = 0;
+
+  for (guint i = 0; i < index; i++)
+    offset += 4 + g_bytes_get_size (parts->pdata[i]);
+  return offset;
+}
+
+/* The connection drops in the middle of the stages part: the header and the tables before it
+ * came whole (and were taken). */
+static GBytes *
+cut_in_a_part (GBytes *stream)
+{
+  g_autoptr(GPtrArray) parts = split_stream (stream);
+  guint index = part_index (parts, "stages");
+
+  return g_bytes_new_from_bytes (stream, 0, part_offset (parts, index) + 4
+                                            + g_bytes_get_size (parts->pdata[index]) / 2);
+}
+
+/* Every part came, the end marker did not (a server that failed after its last table). */
+static GBytes *
+cut_before_end (GBytes *stream)
+{
+  return g_bytes_new_from_bytes (stream, 0, g_bytes_get_size (stream) - 4);
+}
+
+/* One table fewer than the header announced, and the end marker. */
+static GBytes *
+drop_a_table (GBytes *stream)
+{
+  g_autoptr(GPtrArray) parts = split_stream (stream);
+
+  g_ptr_array_remove_index (parts, part_index (parts, "messages"));
+  return join_parts (parts, TRUE);
+}
+
+/* A part after the end marker. */
+static GBytes *
+part_after_end (GBytes *stream)
+{
+  g_autoptr(GPtrArray) parts = split_stream (stream);
+  g_autoptr(GPtrArray) extra = g_ptr_array_new ();
+  g_autoptr(GBytes) tail = NULL;
+  GByteArray *out = g_byte_array_new ();
+
+  g_ptr_array_add (extra, parts->pdata[part_index (parts, "clients")]);
+  tail = join_parts (extra, FALSE);
+  g_byte_array_append (out, g_bytes_get_data (stream, NULL), (guint) g_bytes_get_size (stream));
+  g_byte_array_append (out, g_bytes_get_data (tail, NULL), (guint) g_bytes_get_size (tail));
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* A snapshot that did not arrive whole is not taken as one: no cursor from it and no file
+ * left; the engine pulls pages (the tables taken before the break are upserted over), and the
+ * laptop ends exactly like one that pulled pages from the start. */
+static void
+test_broken_stream (Fixture       *f,
+                    gconstpointer  data)
+{
+  StreamCut cut = (StreamCut) data;
+  g_autofree char *c1 = rich_client (f, SENTINEL_NAME);
+  g_autofree char *c2 = rich_client (f, "Mäkinen");
+  g_autofree char *reads_before = NULL, *reads_after = NULL;
+  g_autofree char *cursor = NULL, *pages_cursor = NULL;
+  Laptop *broken, *pages;
+  guint n;
+  const YpEntity * const *entities = yp_schema_get_entities (&n);
+
+  sync_ok (f->a);
+  f->proxy = proxy_new (f, cut);
+  reads_before = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                           " WHERE action = 'read' AND client_id = ?", c1);
+
+  broken = laptop_new_at (f, "alice-broken", "alice", TRUE, f->proxy->url);
+  g_assert_cmpuint (f->proxy->n_snapshots, ==, 1);
+  g_assert_cmpint (yp_sync_engine_get_state (broken->engine), ==, YP_SYNC_STATE_SYNCED);
+  g_assert_cmpuint (count_snapshot_files (f->dir), ==, 0);
+  /* Pages were pulled (each row read by a page is audited). */
+  reads_after = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                          " WHERE action = 'read' AND client_id = ?", c1);
+  g_assert_cmpint (g_ascii_strtoll (reads_after, NULL, 10), >,
+                   g_ascii_strtoll (reads_before, NULL, 10));
+
+  pages = laptop_new (f, "alice-pages", "alice", FALSE);
+  cursor = yp_store_dup_local_state (broken->store, "sync_cursor");
+  pages_cursor = yp_store_dup_local_state (pages->store, "sync_cursor");
+  g_assert_cmpstr (cursor, ==, pages_cursor);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *x = dump_table (broken, entities[i]->table);
+      g_autofree char *y = dump_table (pages, entities[i]->table);
+
+      g_assert_cmpstr (x, ==, y);
+    }
+  g_assert_cmpuint (yp_store_count_clients (broken->store), ==, 2);
+  g_assert_cmpuint (yp_store_count_outbox (broken->store, NULL), ==, 0);
+}
+
+typedef struct
+{
+  Fixture *f;
+  char    *participant;
+} Revocation;
+
+/* The client revokes Bob's access (Alice's laptop syncs it) while Bob's snapshot is on its
+ * way. */
+static void
+revoke_now (gpointer data)
+{
+  Revocation *r = data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (yp_participants_revoke (r->f->a->store, r->participant, "Asiakkaan toive",
+                                         &error));
+  g_assert_no_error (error);
+  sync_ok (r->f->a);
+}
+
+/* A snapshot that broke off after the clients' part, with the client's consent withdrawn
+ * between the server's snapshot and the pages the laptop then pulls: the client the broken
+ * snapshot brought is purged in the same first sync, without a trace in the laptop's files. */
+static void
+test_revoked_while_broken (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *client_id = rich_client (f, SENTINEL_NAME);
+  g_autofree char *participant = NULL;
+  Revocation revocation = { f, NULL };
+  Laptop *bob;
+
+  sync_ok (f->a);
+  participant = invite_and_consent (f, client_id);
+  revocation.participant = participant;
+  f->proxy = proxy_new (f, cut_in_a_part);
+  f->proxy->on_snapshot = revoke_now;
+  f->proxy->on_snapshot_data = &revocation;
+
+  /* Only the first sync, which the sign-in starts: the purge must come in that one. */
   {
-    g_autofree char *path = g_build_filename (store_dir, ".snapshot-again.db", NULL);
-    g_autoptr(YpRecord) change = yp_record_new (yp_schema_lookup ("client"));
-    g_autoptr(YpRecord) row = NULL;
+    g_autofree char *db = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *last = NULL;
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
-    yp_record_set_string (change, "id", client_id);
-    yp_record_set_string (change, "notes", "Kirjoitettu täällä");
-    g_assert_true (yp_store_update (store, change, &error));
+    bob = g_new0 (Laptop, 1);
+    bob->dir = g_build_filename (f->dir, "bob", NULL);
+    bob->username = g_strdup ("bob");
+    bob->url = g_strdup (f->proxy->url);
+    db = g_build_filename (bob->dir, "yhteispolku.db", NULL);
+    bob->store = yp_store_open (db, &error);
     g_assert_no_error (error);
-    g_assert_true (g_file_set_contents (path, g_bytes_get_data (reply.body, NULL),
-                                        g_bytes_get_size (reply.body), NULL));
-    g_assert_true (yp_store_import_snapshot (store, path, &error));
+    bob->engine = yp_sync_engine_new (bob->store);
+    yp_sync_engine_set_intervals (bob->engine, 3600 * 1000, 3600 * 1000);
+    g_ptr_array_add (f->laptops, bob);
+    g_assert_true (yp_server_test_sign_in (bob->engine, bob->url, "bob", PASSWORD, &error));
     g_assert_no_error (error);
-    g_assert_cmpuint (yp_store_count_clients (store), ==, 1);
-    g_assert_cmpuint (n_rows (store, "stage", client_id), ==, 1);
-    g_assert_cmpuint (n_rows (store, "message", client_id), ==, 1);
-    row = yp_store_get (store, yp_schema_lookup ("client"), client_id, &error);
-    g_assert_cmpstr (yp_record_get_string (row, "notes"), ==, "Kirjoitettu täällä");
-    g_assert_cmpuint (yp_store_count_outbox (store, client_id), ==, 1);
+    while ((last == NULL || yp_sync_engine_get_state (bob->engine) == YP_SYNC_STATE_SYNCING)
+           && g_get_monotonic_time () < deadline)
+      {
+        g_main_context_iteration (NULL, TRUE);
+        g_free (last);
+        last = yp_store_dup_local_state (bob->store, "sync_last");
+      }
+    g_assert_nonnull (last);
   }
+  g_assert_cmpuint (f->proxy->n_snapshots, ==, 1);
+  /* The snapshot carried the client (its part came whole before the cut). */
+  {
+    g_autofree char *sent = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                                      " WHERE action = 'read_snapshot'"
+                                                      " AND client_id = ?", client_id);
+
+    g_assert_cmpstr (sent, ==, "1");
+  }
+  g_assert_cmpint (yp_sync_engine_get_state (bob->engine), ==, YP_SYNC_STATE_SYNCED);
+  g_assert_null (yp_store_get (bob->store, yp_schema_lookup ("client"), client_id, NULL));
+  g_assert_cmpuint (yp_store_count_clients (bob->store), ==, 0);
+  g_assert_cmpuint (n_rows (bob->store, "participant", client_id), ==, 0);
+  g_assert_cmpuint (yp_test_count_in_tree (bob->dir, SENTINEL_NAME), ==, 0);
+  g_assert_cmpuint (count_snapshot_files (f->dir), ==, 0);
+}
+
+/* While the snapshot waits for the network, the store is not locked: the tables that came are
+ * there to see, and a client saved meanwhile (as the client form does) is saved at once, not
+ * when the download ends. Then the snapshot goes on and is taken whole. */
+static void
+test_writes_while_waiting (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *c1 = rich_client (f, SENTINEL_NAME);
+  g_autofree char *c2 = rich_client (f, "Mäkinen");
+  g_autofree char *token = NULL;
+  g_autofree char *dir = g_build_filename (f->dir, "alice-slow", NULL);
+  g_autofree char *db = g_build_filename (dir, "yhteispolku.db", NULL);
+  g_autoptr(GBytes) stream = NULL;
+  g_autoptr(GPtrArray) parts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(YpRecord) client = yp_test_client_new ("Uusi", "Odottaja");
+  g_autofree char *audit_before = NULL, *audit_after = NULL;
+  g_autofree char *reads_before = NULL, *reads_after = NULL;
+  Laptop *laptop = g_new0 (Laptop, 1);
+  YpTestWait sign_in = { 0 }, save = { 0 };
+  gint64 deadline;
+
+  sync_ok (f->a);
+  token = token_of (f, "alice");
+  stream = fetch_stream (f, token);
+  parts = split_stream (stream);
+  f->proxy = proxy_new (f, NULL);
+  /* The header and the tables up to the clients' come; the rest waits. */
+  f->proxy->stall_at = part_offset (parts, part_index (parts, "clients") + 1);
+  audit_before = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                           " WHERE action = 'read_snapshot'", NULL);
+  reads_before = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                           " WHERE action = 'read' AND client_id = ?", c1);
+
+  laptop->dir = g_strdup (dir);
+  laptop->username = g_strdup ("alice");
+  laptop->url = g_strdup (f->proxy->url);
+  laptop->store = yp_store_open (db, &error);
+  g_assert_no_error (error);
+  laptop->engine = yp_sync_engine_new (laptop->store);
+  yp_sync_engine_set_intervals (laptop->engine, 3600 * 1000, 3600 * 1000);
+  g_ptr_array_add (f->laptops, laptop);
+  yp_sync_engine_sign_in_async (laptop->engine, laptop->url, "alice", PASSWORD, NULL,
+                                yp_test_wait_cb, &sign_in);
+
+  /* The clients are there while the stream waits. */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while ((f->proxy->stalled == NULL || yp_store_count_clients (laptop->store) < 2)
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (f->proxy->stalled);
+  g_assert_cmpuint (yp_store_count_clients (laptop->store), ==, 2);
+  g_assert_null (yp_store_dup_local_state (laptop->store, "sync_cursor"));
+
+  /* A save now is not kept waiting for the network. */
+  yp_store_save_async (laptop->store, client, TRUE, NULL, yp_test_wait_cb, &save);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!save.done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (save.done);
+  g_assert_nonnull (f->proxy->stalled);
+  g_assert_true (yp_store_save_finish (laptop->store, save.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&save.result);
+  g_assert_cmpuint (yp_store_count_clients (laptop->store), ==, 3);
+
+  /* The rest comes; the snapshot is taken whole (no second one, no pages) and the new client
+   * goes to the server. */
+  proxy_resume (f->proxy);
+  yp_test_wait (&sign_in);
+  g_assert_true (yp_sync_engine_sign_in_finish (laptop->engine, sign_in.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&sign_in.result);
+  sync_ok (laptop);
+  audit_after = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                          " WHERE action = 'read_snapshot'", NULL);
+  g_assert_cmpint (g_ascii_strtoll (audit_after, NULL, 10), ==,
+                   g_ascii_strtoll (audit_before, NULL, 10) + 2);
+  reads_after = query_text (f->server_db, "SELECT count(*) FROM audit_log"
+                                          " WHERE action = 'read' AND client_id = ?", c1);
+  g_assert_cmpstr (reads_after, ==, reads_before);
+  g_assert_nonnull (yp_store_dup_local_state (laptop->store, "sync_cursor"));
+  g_assert_cmpuint (n_rows (laptop->store, "message", c1), ==, 1);
+  g_assert_cmpuint (n_rows (laptop->store, "stage", c2), ==, 1);
+  g_assert_cmpuint (yp_store_count_outbox (laptop->store, NULL), ==, 0);
+  g_assert_cmpuint (yp_store_count_clients (f->a->store), ==, 2);
+  sync_ok (f->a);
+  g_assert_cmpuint (yp_store_count_clients (f->a->store), ==, 3);
   g_assert_cmpuint (count_snapshot_files (f->dir), ==, 0);
 }
 
@@ -782,7 +1504,8 @@ test_errors (Fixture       *f,
   g_autofree char *admin_token = NULL;
 
   {
-    g_auto(Reply) reply = request (f, "GET", "/api/v1/snapshot", NULL, NULL);
+    g_auto(Reply) reply = request_accepting (f, "GET", "/api/v1/snapshot", NULL, NULL,
+                                             SNAPSHOT_TYPE);
     g_autofree char *code = NULL;
 
     g_assert_cmpuint (reply.status, ==, 401);
@@ -790,7 +1513,8 @@ test_errors (Fixture       *f,
     g_assert_cmpstr (code, ==, "unauthorized");
   }
   {
-    g_auto(Reply) reply = request (f, "GET", "/api/v1/snapshot", "0123456789abcdef", NULL);
+    g_auto(Reply) reply = request_accepting (f, "GET", "/api/v1/snapshot", "0123456789abcdef",
+                                             NULL, SNAPSHOT_TYPE);
     g_autofree char *code = NULL;
 
     g_assert_cmpuint (reply.status, ==, 401);
@@ -817,7 +1541,8 @@ test_errors (Fixture       *f,
                               json_node_get_object (json_parser_get_root (parser)), "token"));
   }
   {
-    g_auto(Reply) reply = request (f, "GET", "/api/v1/snapshot", admin_token, NULL);
+    g_auto(Reply) reply = request_accepting (f, "GET", "/api/v1/snapshot", admin_token, NULL,
+                                             SNAPSHOT_TYPE);
     g_autofree char *code = NULL;
 
     g_assert_cmpuint (reply.status, ==, 403);
@@ -848,6 +1573,16 @@ main (int    argc,
   ADD ("/snapshot/late-joiner-and-revoked", test_late_joiner_and_revoked);
   ADD ("/snapshot/tampered-falls-back", test_tampered_falls_back);
   ADD ("/snapshot/import-refuses", test_import_refuses);
+  ADD ("/snapshot/writes-while-waiting", test_writes_while_waiting);
+  ADD ("/snapshot/broken/revoked-meanwhile", test_revoked_while_broken);
+#define ADD_CUT(path, cut) \
+  g_test_add (path, Fixture, (gconstpointer) (cut), fixture_set_up, test_broken_stream, \
+              fixture_tear_down)
+  ADD_CUT ("/snapshot/broken/cut-in-a-part", cut_in_a_part);
+  ADD_CUT ("/snapshot/broken/cut-before-end", cut_before_end);
+  ADD_CUT ("/snapshot/broken/a-table-missing", drop_a_table);
+  ADD_CUT ("/snapshot/broken/part-after-end", part_after_end);
+#undef ADD_CUT
   ADD ("/snapshot/errors", test_errors);
 #undef ADD
   return g_test_run ();
