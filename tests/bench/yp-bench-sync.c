@@ -5,7 +5,8 @@
  * and a message each), then measures a fresh laptop's first sync through the app's real sync
  * engine into a real store, compares it with copying the same rows straight into SQLite in one
  * transaction, and finally times no-change syncs in a bounded loop. Prints "name value" lines.
- * Needs a session bus with an unlocked keyring (build-aux/bench provides one).
+ * Needs a session bus with an unlocked keyring (build-aux/bench provides one). YP_BENCH_KEEP=1
+ * keeps the run's folder (server database, laptop store) and says where, for profiling.
  */
 #define G_LOG_DOMAIN "yp-bench-sync"
 
@@ -428,6 +429,9 @@ main (int argc, char **argv)
   g_subprocess_wait (server, NULL, NULL);
   g_clear_object (&engine);
   g_clear_object (&store);
-  remove_tree (dir);
+  if (g_getenv ("YP_BENCH_KEEP"))
+    g_printerr ("kept %s\n", dir);
+  else
+    remove_tree (dir);
   return 0;
 }
