@@ -385,16 +385,13 @@ sync_ok (Laptop *laptop)
   g_assert_no_error (error);
 }
 
-/* A fresh laptop (its own store in its own folder) signed in as @username to @url (NULL: the
- * server); its first sync (started by the sign-in) has run to the end when this returns.
- * @snapshot FALSE sets YP_SYNC_SNAPSHOT=0 for that first sync: the paged pull, as before
- * snapshots. */
+/* A fresh laptop (its own store in its own folder, an engine that syncs only when a test says
+ * so) for @username at @url (NULL: the server), not signed in yet. */
 static Laptop *
-laptop_new_at (Fixture    *f,
-               const char *name,
-               const char *username,
-               gboolean    snapshot,
-               const char *url)
+laptop_open (Fixture    *f,
+             const char *name,
+             const char *username,
+             const char *url)
 {
   Laptop *laptop = g_new0 (Laptop, 1);
   g_autofree char *db = NULL;
@@ -407,9 +404,23 @@ laptop_new_at (Fixture    *f,
   laptop->store = yp_store_open (db, &error);
   g_assert_no_error (error);
   laptop->engine = yp_sync_engine_new (laptop->store);
-  /* No automatic syncs in between: each test says when a laptop syncs. */
   yp_sync_engine_set_intervals (laptop->engine, 3600 * 1000, 3600 * 1000);
   g_ptr_array_add (f->laptops, laptop);
+  return laptop;
+}
+
+/* laptop_open, signed in; its first sync (started by the sign-in) has run to the end when
+ * this returns. @snapshot FALSE sets YP_SYNC_SNAPSHOT=0 for that first sync: the paged pull,
+ * as before snapshots. */
+static Laptop *
+laptop_new_at (Fixture    *f,
+               const char *name,
+               const char *username,
+               gboolean    snapshot,
+               const char *url)
+{
+  Laptop *laptop = laptop_open (f, name, username, url);
+  g_autoptr(GError) error = NULL;
 
   if (!snapshot)
     g_setenv ("YP_SYNC_SNAPSHOT", "0", TRUE);
@@ -1361,21 +1372,11 @@ test_revoked_while_broken (Fixture       *f,
 
   /* Only the first sync, which the sign-in starts: the purge must come in that one. */
   {
-    g_autofree char *db = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *last = NULL;
     gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
-    bob = g_new0 (Laptop, 1);
-    bob->dir = g_build_filename (f->dir, "bob", NULL);
-    bob->username = g_strdup ("bob");
-    bob->url = g_strdup (f->proxy->url);
-    db = g_build_filename (bob->dir, "yhteispolku.db", NULL);
-    bob->store = yp_store_open (db, &error);
-    g_assert_no_error (error);
-    bob->engine = yp_sync_engine_new (bob->store);
-    yp_sync_engine_set_intervals (bob->engine, 3600 * 1000, 3600 * 1000);
-    g_ptr_array_add (f->laptops, bob);
+    bob = laptop_open (f, "bob", "bob", f->proxy->url);
     g_assert_true (yp_server_test_sign_in (bob->engine, bob->url, "bob", PASSWORD, &error));
     g_assert_no_error (error);
     while ((last == NULL || yp_sync_engine_get_state (bob->engine) == YP_SYNC_STATE_SYNCING)
@@ -1414,15 +1415,13 @@ test_writes_while_waiting (Fixture       *f,
   g_autofree char *c1 = rich_client (f, SENTINEL_NAME);
   g_autofree char *c2 = rich_client (f, "Mäkinen");
   g_autofree char *token = NULL;
-  g_autofree char *dir = g_build_filename (f->dir, "alice-slow", NULL);
-  g_autofree char *db = g_build_filename (dir, "yhteispolku.db", NULL);
   g_autoptr(GBytes) stream = NULL;
   g_autoptr(GPtrArray) parts = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(YpRecord) client = yp_test_client_new ("Uusi", "Odottaja");
   g_autofree char *audit_before = NULL, *audit_after = NULL;
   g_autofree char *reads_before = NULL, *reads_after = NULL;
-  Laptop *laptop = g_new0 (Laptop, 1);
+  Laptop *laptop;
   YpTestWait sign_in = { 0 }, save = { 0 };
   gint64 deadline;
 
@@ -1438,14 +1437,7 @@ test_writes_while_waiting (Fixture       *f,
   reads_before = query_text (f->server_db, "SELECT count(*) FROM audit_log"
                                            " WHERE action = 'read' AND client_id = ?", c1);
 
-  laptop->dir = g_strdup (dir);
-  laptop->username = g_strdup ("alice");
-  laptop->url = g_strdup (f->proxy->url);
-  laptop->store = yp_store_open (db, &error);
-  g_assert_no_error (error);
-  laptop->engine = yp_sync_engine_new (laptop->store);
-  yp_sync_engine_set_intervals (laptop->engine, 3600 * 1000, 3600 * 1000);
-  g_ptr_array_add (f->laptops, laptop);
+  laptop = laptop_open (f, "alice-slow", "alice", f->proxy->url);
   yp_sync_engine_sign_in_async (laptop->engine, laptop->url, "alice", PASSWORD, NULL,
                                 yp_test_wait_cb, &sign_in);
 
