@@ -3134,7 +3134,7 @@ yp_server_snapshot_new (YpServerStore  *store,
   if (!begin_read (reader, error))
     return NULL;
   snap->seq = current_seq (reader);
-  ok = snap->seq >= 0
+  ok = (snap->seq >= 0 || set_db_error (error, reader->db, "snapshot seq"))
        && snapshot_load_participations (reader, account_id, snap->participations, error)
        /* The clients the account has a participant row in, once for every table (the
         * subquery in each statement cost more than many a table's rows). */
@@ -3151,8 +3151,6 @@ yp_server_snapshot_new (YpServerStore  *store,
       if ((rc = sqlite3_step (stmt)) != SQLITE_DONE)
         ok = set_db_error (error, reader->db, "snapshot clients");
     }
-  if (ok && snap->seq < 0)
-    ok = set_db_error (error, reader->db, "snapshot seq");
   if (!end (reader, ok, error))
     return NULL;
   /* Only on this connection (the policy state is in @snap), and only from top-level SQL. */

@@ -611,7 +611,6 @@ handle_sync (YpServer          *self,
 
 typedef struct
 {
-  YpServer          *self;
   SoupServer        *soup;
   SoupServerMessage *msg;
   YpServerStore     *store;
@@ -645,7 +644,6 @@ snapshot_part_free (gpointer data)
 static void
 snapshot_stream_clear (SnapshotStream *s)
 {
-  g_object_unref (s->self);
   g_object_unref (s->soup);
   g_object_unref (s->msg);
   g_object_unref (s->store);
@@ -815,8 +813,11 @@ snapshot_in_thread (GTask        *task,
           part->seq = yp_server_snapshot_get_seq (snap);
           part->bytes = yp_server_snapshot_next_part (snap, &part->clients, &part->error);
         }
-      else
+      else if (error != NULL)
         part->error = g_steal_pointer (&error);
+      else
+        part->error = g_error_new_literal (YP_SERVER_ERROR, YP_SERVER_ERROR_INTERNAL,
+                                           "The snapshot could not be started.");
       if (part->bytes == NULL)
         {
           snapshot_push (s, part);
@@ -846,7 +847,6 @@ handle_snapshot (YpServer          *self,
                           "Administrator accounts see no client data.");
 
   s = g_atomic_rc_box_new0 (SnapshotStream);
-  s->self = g_object_ref (self);
   s->soup = g_object_ref (self->soup);
   s->msg = g_object_ref (msg);
   s->store = g_object_ref (self->store);
