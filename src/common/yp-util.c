@@ -14,16 +14,28 @@ yp_uuid_new (void)
   return g_uuid_string_random ();
 }
 
+/* The form g_uuid_string_is_valid takes (8-4-4-4-12 hex digits), in lower case only: our wire
+ * form, so ids compare as plain strings. Checked here character by character because it runs
+ * for every id of every row a first sync takes (several per row): GLib's check, a hex-digit
+ * function call per character, was a fifth of the import's CPU time. */
 gboolean
 yp_uuid_is_valid (const char *text)
 {
-  if (text == NULL || !g_uuid_string_is_valid (text))
+  if (text == NULL)
     return FALSE;
-  /* Our wire form is lower case only, so ids compare as plain strings. */
-  for (const char *p = text; *p; p++)
-    if (g_ascii_isupper (*p))
-      return FALSE;
-  return TRUE;
+  for (guint i = 0; i < 36; i++)
+    {
+      char c = text[i];
+
+      if (i == 8 || i == 13 || i == 18 || i == 23)
+        {
+          if (c != '-')
+            return FALSE;
+        }
+      else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+        return FALSE;
+    }
+  return text[36] == '\0';
 }
 
 char *

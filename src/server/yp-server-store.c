@@ -601,7 +601,7 @@ store_open_reader (YpServerStore  *store,
       return NULL;
     }
   if (!exec_sql (self, "PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;"
-                       "PRAGMA cache_size = -16384;", error))
+                       "PRAGMA cache_size = -16384; PRAGMA mmap_size = 1073741824;", error))
     return NULL;
   return g_steal_pointer (&self);
 }
@@ -2815,9 +2815,8 @@ typedef struct
 {
   const char      *account_id;
   GHashTable      *participations;  /* client_id → YpParticipation (absent: none) */
-  YpRecord        *probe;           /* of the entity being copied */
-  const guint     *probe_fields;    /* the indexes of the policy's fields of that entity */
-  guint            n_probe_fields;
+  YpRecord        *probe;           /* of the entity being copied (NULL between tables) */
+  GArray          *probe_fields;    /* guint: the indexes of the policy's fields of it */
 } SnapshotPolicy;
 
 struct _YpServerSnapshot
@@ -2842,15 +2841,15 @@ snapshot_may_see_func (sqlite3_context *ctx,
   const char *client_id = (const char *) sqlite3_value_text (argv[0]);
   YpParticipation *p;
 
-  if (sp->probe == NULL || (guint) argc != 2 + sp->n_probe_fields)
+  if (sp->probe == NULL || (guint) argc != 2 + sp->probe_fields->len)
     {
       sqlite3_result_error (ctx, "yp_snapshot_may_see: wrong use", -1);
       return;
     }
   p = client_id != NULL ? g_hash_table_lookup (sp->participations, client_id) : NULL;
-  for (guint k = 0; k < sp->n_probe_fields; k++)
+  for (guint k = 0; k < sp->probe_fields->len; k++)
     {
-      guint index = sp->probe_fields[k];
+      guint index = g_array_index (sp->probe_fields, guint, k);
       const YpField *f = &yp_record_get_entity (sp->probe)->fields[index];
       sqlite3_value *v = argv[2 + k];
       const char *text;
@@ -2901,26 +2900,28 @@ snapshot_load_participations (YpServerStore  *self,
   return TRUE;
 }
 
-static gboolean
-snapshot_entity (YpServerSnapshot  *snap,
-                 const YpEntity    *entity,
-                 GError           **error)
+/* "<head> SELECT <what> FROM main.<table> WHERE <every row of rev 1 … seq that the policy
+ * lets the account see>", prepared on the reader with seq bound, and the policy's probe of
+ * @entity set up for stepping it (snapshot_policy_done after). */
+static sqlite3_stmt *
+snapshot_prepare (YpServerSnapshot  *snap,
+                  const YpEntity    *entity,
+                  const char        *head,
+                  const char        *what,
+                  GError           **error)
 {
   YpServerStore *reader = snap->reader;
   SnapshotPolicy *sp = &snap->policy;
   const char * const *policy_fields = yp_policy_row_fields ();
-  g_autofree char *cols = column_list (entity);
   g_autofree char *sql = NULL;
   g_autoptr(GString) args = g_string_new (NULL);
-  g_autoptr(GArray) probe_fields = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr(YpRecord) probe = yp_record_new (entity);
   sqlite3_stmt *stmt = NULL;
-  int rc;
 
+  g_clear_pointer (&sp->probe, yp_record_unref);
+  g_array_set_size (sp->probe_fields, 0);
   if (!entity->client_scoped)
-    sql = g_strdup_printf ("INSERT INTO " SNAP ".%s (%s) SELECT %s FROM main.%s"
-                           " WHERE rev > 0 AND rev <= ?1", entity->table, cols, cols,
-                           entity->table);
+    sql = g_strdup_printf ("%s SELECT %s FROM main.%s WHERE rev > 0 AND rev <= ?1", head,
+                           what, entity->table);
   else
     {
       for (guint i = 0; i < entity->n_fields; i++)
@@ -2929,35 +2930,90 @@ snapshot_entity (YpServerSnapshot  *snap,
 
           if (!(f->flags & YP_FIELD_FLAG_LOCAL) && g_strv_contains (policy_fields, f->name))
             {
-              g_array_append_val (probe_fields, i);
+              g_array_append_val (sp->probe_fields, i);
               g_string_append_printf (args, ", %s", f->name);
             }
         }
       /* Client rows only of the clients the account has a participant row in (through the
        * client_id index); the policy decides on each, exactly as in a pull from seq 0. */
-      sql = g_strdup_printf ("INSERT INTO " SNAP ".%s (%s) SELECT %s FROM main.%s"
+      sql = g_strdup_printf ("%s SELECT %s FROM main.%s"
                              " WHERE rev > 0 AND rev <= ?1"
                              " AND client_id IN temp.yp_snapshot_clients"
                              " AND yp_snapshot_may_see (client_id, created_seq%s)",
-                             entity->table, cols, cols, entity->table, args->str);
+                             head, what, entity->table, args->str);
     }
-  sp->probe = probe;
-  sp->probe_fields = (const guint *) probe_fields->data;
-  sp->n_probe_fields = probe_fields->len;
   if (sqlite3_prepare_v2 (reader->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    rc = SQLITE_ERROR;
-  else
     {
-      sqlite3_bind_int64 (stmt, 1, snap->seq);
-      rc = sqlite3_step (stmt);
+      set_db_error (error, reader->db, "snapshot");
+      return NULL;
     }
-  sp->probe = NULL;
-  sp->probe_fields = NULL;
-  sp->n_probe_fields = 0;
+  sqlite3_bind_int64 (stmt, 1, snap->seq);
+  sp->probe = yp_record_new (entity);
+  return stmt;
+}
+
+static void
+snapshot_policy_done (YpServerSnapshot *snap)
+{
+  g_clear_pointer (&snap->policy.probe, yp_record_unref);
+  g_array_set_size (snap->policy.probe_fields, 0);
+}
+
+/* The rows of @entity into the part's table. */
+static gboolean
+snapshot_entity (YpServerSnapshot  *snap,
+                 const YpEntity    *entity,
+                 GError           **error)
+{
+  g_autofree char *cols = column_list (entity);
+  g_autofree char *head = g_strdup_printf ("INSERT INTO " SNAP ".%s (%s)", entity->table, cols);
+  sqlite3_stmt *stmt = snapshot_prepare (snap, entity, head, cols, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
   if (rc != SQLITE_DONE)
-    set_db_error (error, reader->db, "snapshot");
+    set_db_error (error, snap->reader->db, "snapshot");
   sqlite3_finalize (stmt);
+  snapshot_policy_done (snap);
   return rc == SQLITE_DONE;
+}
+
+/* The clients whose own row the snapshot holds: every client any part will hold rows of,
+ * except a client the account is only invited to (only its notification comes, and that part
+ * audits it). Known before the first table is built, so the main loop commits their audit
+ * entries while the worker builds the tables; the first part of client data then leaves as
+ * soon as it is built. */
+static gboolean
+snapshot_visible_clients (YpServerSnapshot  *snap,
+                          GPtrArray         *out,
+                          GError           **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = SQLITE_ERROR;
+
+  if (!begin_read (snap->reader, error))
+    return FALSE;
+  stmt = snapshot_prepare (snap, yp_schema_lookup ("client"), "", "id", error);
+  if (stmt != NULL)
+    {
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *id = (const char *) sqlite3_column_text (stmt, 0);
+
+          if (id != NULL && !g_hash_table_contains (snap->sent_clients, id))
+            {
+              g_hash_table_add (snap->sent_clients, g_strdup (id));
+              g_ptr_array_add (out, g_strdup (id));
+            }
+        }
+      if (rc != SQLITE_DONE)
+        set_db_error (error, snap->reader->db, "snapshot clients");
+      sqlite3_finalize (stmt);
+    }
+  snapshot_policy_done (snap);
+  return end (snap->reader, rc == SQLITE_DONE, error);
 }
 
 /* The client ids of @table in the part that no earlier part had: they are audited before
@@ -3099,6 +3155,8 @@ yp_server_snapshot_free (YpServerSnapshot *snap)
     snapshot_close_reader (snap->reader);
   g_clear_pointer (&snap->participations, g_hash_table_unref);
   g_clear_pointer (&snap->sent_clients, g_hash_table_unref);
+  g_clear_pointer (&snap->policy.probe, yp_record_unref);
+  g_clear_pointer (&snap->policy.probe_fields, g_array_unref);
   g_free (snap->account_id);
   g_free (snap->created_at);
   g_free (snap);
@@ -3125,6 +3183,7 @@ yp_server_snapshot_new (YpServerStore  *store,
   snap->sent_clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   snap->policy.account_id = snap->account_id;
   snap->policy.participations = snap->participations;
+  snap->policy.probe_fields = g_array_new (FALSE, FALSE, sizeof (guint));
   if ((snap->reader = reader = store_open_reader (store, error)) == NULL)
     return NULL;
 
@@ -3186,11 +3245,17 @@ yp_server_snapshot_next_part (YpServerSnapshot  *snap,
 
   if (snap->next > n)
     return NULL;
-  /* In memory only: the client data never touches a file on the server. */
-  if (!exec_sql (reader, "ATTACH ':memory:' AS " SNAP, error))
+  /* In memory only: the client data never touches a file on the server. Pages of 16 KiB:
+   * a quarter of the pages to split, link and (in the app) check, for the same rows; building
+   * the stages of 10 000 clients took ~30 % less than with 4 KiB. A cache that holds a large
+   * part whole (it is taken only as pages are written). */
+  if (!exec_sql (reader, "ATTACH ':memory:' AS " SNAP ";"
+                         "PRAGMA " SNAP ".page_size = 16384;"
+                         "PRAGMA " SNAP ".cache_size = -131072;", error))
     return NULL;
   if (snap->next == 0)
-    ok = snapshot_fill_header (snap, n, error);
+    ok = snapshot_fill_header (snap, n, error)
+         && snapshot_visible_clients (snap, new_clients, error);
   else
     ok = snapshot_fill_table (snap, entities[snap->next - 1], new_clients, error);
   if (ok)

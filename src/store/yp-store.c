@@ -3672,29 +3672,53 @@ snapshot_copy_table_locked (YpStore         *self,
   return run_sql (db, conflicts, NULL, error);
 }
 
-/* ATTACH @uri AS snap on @db, which must already be defensive with trusted_schema off. */
+/* Where a part is: a private file (@uri, "file:…?mode=ro") or memory (@bytes). */
+typedef struct
+{
+  const char *uri;
+  GBytes     *bytes;
+} PartSource;
+
+/* Attaches the part as SNAPSHOT_SCHEMA on @db, which must already be defensive with
+ * trusted_schema off: a file through its read-only URI; bytes as a read-only in-memory
+ * database over the caller's buffer (sqlite3_deserialize without a copy: SQLite never writes
+ * to it or frees it, and two connections may read it at once). */
 static gboolean
-snapshot_attach (sqlite3     *db,
-                 const char  *uri,
-                 GError     **error)
+snapshot_attach (sqlite3           *db,
+                 const PartSource  *src,
+                 GError           **error)
 {
   g_autoptr(sqlite3_stmt) attach = prepare (db, "ATTACH ?1 AS " SNAPSHOT_SCHEMA, error);
 
   if (attach == NULL)
     return FALSE;
-  sqlite3_bind_text (attach, 1, uri, -1, SQLITE_STATIC);
+  sqlite3_bind_text (attach, 1, src->bytes != NULL ? ":memory:" : src->uri, -1, SQLITE_STATIC);
   if (sqlite3_step (attach) != SQLITE_DONE)
     return snapshot_refuse (error, "cannot attach it: %s", sqlite3_errmsg (db));
-  if (sqlite3_db_readonly (db, SNAPSHOT_SCHEMA) != 1)
+  if (src->bytes != NULL)
+    {
+      gsize size = 0;
+      const guint8 *data = g_bytes_get_data (src->bytes, &size);
+
+      if (data == NULL || size == 0 || size > G_MAXINT64)
+        return snapshot_refuse (error, "an empty part");
+      if (sqlite3_deserialize (db, SNAPSHOT_SCHEMA, (unsigned char *) data,
+                               (sqlite3_int64) size, (sqlite3_int64) size,
+                               SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
+        return snapshot_refuse (error, "cannot open it: %s", sqlite3_errmsg (db));
+    }
+  /* (A deserialized database answers 0 here; SQLITE_DESERIALIZE_READONLY is what makes any
+   * write to it fail with SQLITE_READONLY.) */
+  else if (sqlite3_db_readonly (db, SNAPSHOT_SCHEMA) != 1)
     return snapshot_refuse (error, "it was not opened read-only");
   return TRUE;
 }
 
-/* A connection of the import's own with the part at @uri attached read-only, for checking it
- * before the store's writer is involved: DEFENSIVE on, trusted_schema off, as on the writer. */
+/* A connection of the import's own with the part attached read-only, for checking it before
+ * the store's writer is involved: DEFENSIVE on, trusted_schema off, as on the writer. */
 static sqlite3 *
-snapshot_open_checker (const char  *uri,
-                       GError     **error)
+snapshot_open_checker (const PartSource  *src,
+                       GError           **error)
 {
   sqlite3 *db = NULL;
 
@@ -3708,7 +3732,7 @@ snapshot_open_checker (const char  *uri,
   sqlite3_extended_result_codes (db, 1);
   sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-  if (!snapshot_attach (db, uri, error))
+  if (!snapshot_attach (db, src, error))
     g_clear_pointer (&db, sqlite3_close_v2);
   return db;
 }
@@ -3806,11 +3830,11 @@ snapshot_check_header (YpSnapshotImport  *self,
  * valid. @out_entity: the part's entity (NULL for the header). */
 static gboolean
 snapshot_check_part (YpSnapshotImport  *self,
-                     const char        *uri,
+                     const PartSource  *src,
                      const YpEntity   **out_entity,
                      GError           **error)
 {
-  sqlite3 *db = snapshot_open_checker (uri, error);
+  sqlite3 *db = snapshot_open_checker (src, error);
   g_autofree char *table = NULL;
   const YpEntity *e = NULL;
   gboolean ok;
@@ -3858,7 +3882,11 @@ snapshot_copy_part_locked (YpStore         *self,
     return FALSE;
   if (!g_str_equal (table, e->table))
     return snapshot_refuse (error, "the part changed while it was imported");
-  if (!exec_sql (db, "BEGIN IMMEDIATE", error))
+  /* Not BEGIN IMMEDIATE: that asks every attached database for its write lock, and a part in
+   * memory is read-only (SQLITE_DESERIALIZE_READONLY refuses the lock). The store's writer
+   * connection is the only one that writes and is ours under its mutex; the first write to
+   * main takes main's lock (waiting out busy_timeout if another process holds it). */
+  if (!exec_sql (db, "BEGIN", error))
     return FALSE;
   if (!snapshot_copy_table_locked (self, e, out_changes, error)
       || !exec_sql (db, "COMMIT", error))
@@ -3870,69 +3898,47 @@ snapshot_copy_part_locked (YpStore         *self,
   return TRUE;
 }
 
-gboolean
-yp_snapshot_import_part (YpSnapshotImport  *self,
-                         const char        *path,
-                         GError           **error)
+/* Checks the part at @src and copies it (see yp_snapshot_import_part). */
+static gboolean
+snapshot_import_source (YpSnapshotImport  *self,
+                        const PartSource  *src,
+                        GError           **error)
 {
-  static const char * const suffixes[] = { "", "-journal", "-wal", "-shm" };
-  YpStore *store;
+  YpStore *store = self->store;
   const YpEntity *e = NULL;
   gint64 changes = 0;
   gboolean ok;
 
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  store = self->store;
   if (self->refused || self->finished)
-    ok = snapshot_refuse (error, "a part after the import ended");
-  else if (!g_path_is_absolute (path))
-    ok = snapshot_refuse (error, "the path %s is not absolute", path);
-  /* Without URI filenames SQLite would take "file:…?mode=ro" as a file name to create. */
-  else if (!sqlite3_compileoption_used ("USE_URI"))
-    ok = snapshot_refuse (error, "this SQLite does not read file: URIs");
-  else
+    return snapshot_refuse (error, "a part after the import ended");
+
+  /* Checked first without the writer's lock: the UI's writes go on meanwhile. */
+  ok = snapshot_check_part (self, src, &e, error);
+  /* A table this store does not have yet (only a store opened at an older version for
+   * tests) is checked, not copied. */
+  if (ok && e != NULL && e->since <= store->version)
     {
-      g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
-      g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro", escaped);
+      sqlite3 *db = store->writer.db;
+      int old_defensive = 0, old_trusted = 1;
 
-      /* Checked first without the writer's lock: the UI's writes go on meanwhile. */
-      ok = snapshot_check_part (self, uri, &e, error);
-      /* A table this store does not have yet (only a store opened at an older version for
-       * tests) is checked, not copied. */
-      if (ok && e != NULL && e->since <= store->version)
-        {
-          sqlite3 *db = store->writer.db;
-          int old_defensive = 0, old_trusted = 1;
+      g_mutex_lock (&store->writer.lock);
+      sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, -1, &old_defensive);
+      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1, &old_trusted);
+      sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+      /* = PRAGMA trusted_schema = OFF */
+      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 
-          g_mutex_lock (&store->writer.lock);
-          sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, -1, &old_defensive);
-          sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1, &old_trusted);
-          sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-          /* = PRAGMA trusted_schema = OFF */
-          sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+      ok = sync_tables_locked (store, error)
+           && snapshot_attach (db, src, error)
+           && exec_sql (db, "ATTACH ':memory:' AS " STAGE_SCHEMA, error)
+           && snapshot_copy_part_locked (store, e, &changes, error);
 
-          ok = sync_tables_locked (store, error)
-               && snapshot_attach (db, uri, error)
-               && exec_sql (db, "ATTACH ':memory:' AS " STAGE_SCHEMA, error)
-               && snapshot_copy_part_locked (store, e, &changes, error);
-
-          /* Also after a refusal that came after the ATTACH itself (read-write, say). */
-          sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
-          sqlite3_exec (db, "DETACH " STAGE_SCHEMA, NULL, NULL, NULL);
-          sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, old_trusted, NULL);
-          sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, old_defensive, NULL);
-          g_mutex_unlock (&store->writer.lock);
-        }
-    }
-
-  /* Taken or refused, the file holds client data: it goes now. */
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
-
-      g_unlink (file);
+      /* Also after a refusal that came after the ATTACH itself (read-write, say). */
+      sqlite3_exec (db, "DETACH " SNAPSHOT_SCHEMA, NULL, NULL, NULL);
+      sqlite3_exec (db, "DETACH " STAGE_SCHEMA, NULL, NULL, NULL);
+      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, old_trusted, NULL);
+      sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, old_defensive, NULL);
+      g_mutex_unlock (&store->writer.lock);
     }
   if (!ok)
     {
@@ -3944,6 +3950,56 @@ yp_snapshot_import_part (YpSnapshotImport  *self,
   if (changes > 0)
     notify_changed (store, e->table, NULL);
   return TRUE;
+}
+
+gboolean
+yp_snapshot_import_part (YpSnapshotImport  *self,
+                         const char        *path,
+                         GError           **error)
+{
+  static const char * const suffixes[] = { "", "-journal", "-wal", "-shm" };
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!g_path_is_absolute (path))
+    ok = snapshot_refuse (error, "the path %s is not absolute", path);
+  /* Without URI filenames SQLite would take "file:…?mode=ro" as a file name to create. */
+  else if (!sqlite3_compileoption_used ("USE_URI"))
+    ok = snapshot_refuse (error, "this SQLite does not read file: URIs");
+  else
+    {
+      g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
+      g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro", escaped);
+      PartSource src = { uri, NULL };
+
+      ok = snapshot_import_source (self, &src, error);
+    }
+  if (!ok)
+    self->refused = TRUE;
+
+  /* Taken or refused, the file holds client data: it goes now. */
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_unlink (file);
+    }
+  return ok;
+}
+
+gboolean
+yp_snapshot_import_part_bytes (YpSnapshotImport  *self,
+                               GBytes            *part,
+                               GError           **error)
+{
+  PartSource src = { NULL, part };
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (part != NULL, FALSE);
+
+  return snapshot_import_source (self, &src, error);
 }
 
 gboolean

@@ -295,6 +295,11 @@ YpSnapshotImport *yp_store_snapshot_import_new (YpStore *store);
 gboolean          yp_snapshot_import_part      (YpSnapshotImport  *self,
                                                 const char        *path,
                                                 GError           **error);
+/* The same for a part held in memory (opened read-only with sqlite3_deserialize over @part's
+ * bytes, never written or kept). */
+gboolean          yp_snapshot_import_part_bytes (YpSnapshotImport  *self,
+                                                 GBytes            *part,
+                                                 GError           **error);
 /* After the stream's end marker: checks that every table came and saves the cursor. */
 gboolean          yp_snapshot_import_finish    (YpSnapshotImport  *self,
                                                 GError           **error);

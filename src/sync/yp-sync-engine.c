@@ -453,6 +453,11 @@ quarantine_before_purge (SyncJob      *job,
  * megabytes costs more than the loopback itself. */
 #define SNAPSHOT_READ_SIZE (1024 * 1024)
 #define SNAPSHOT_PART_MAX  0x7fffffffu
+/* A part up to this size is read into memory and imported from there (sqlite3_deserialize):
+ * the tables of 10 000 clients are 2–20 MB each, and a file would be written, synced by the
+ * page cache and read back three times (quick_check, rows, copy). A larger part goes to a
+ * private file in the store's folder. */
+#define SNAPSHOT_MEMORY_MAX (256u * 1024 * 1024)
 
 /* The stream read through a buffer of its own, always a whole buffer at a time: libsoup 3.0's
  * chunked decoder fails an assertion on a read of two bytes or fewer
@@ -556,10 +561,41 @@ save_part (StreamReader  *r,
   return ok;
 }
 
-/* Reads the snapshot's parts one after the other, each into a private file in the store's own
- * folder (client data stays where it is kept) that the store imports and deletes before the
- * next is read: the server builds the next table meanwhile. @out_taken counts the table parts
- * the store took. */
+/* The next @length bytes into memory; NULL with @error set if the stream ends or fails
+ * first, NULL without an error if there is not that much memory to have. */
+static GBytes *
+read_part (StreamReader  *r,
+           guint32        length,
+           GError       **error)
+{
+  g_autofree guint8 *data = g_try_malloc (length);
+  gsize have = 0;
+
+  if (data == NULL)
+    return NULL;
+  while (have < length)
+    {
+      const guint8 *chunk;
+      gsize n = 0;
+
+      if (!reader_take (r, length - have, &chunk, &n, error))
+        return NULL;
+      if (n == 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                               "the snapshot stopped in the middle of a part");
+          return NULL;
+        }
+      memcpy (data + have, chunk, n);
+      have += n;
+    }
+  return g_bytes_new_take (g_steal_pointer (&data), length);
+}
+
+/* Reads the snapshot's parts one after the other, each into memory (or, if large, into a
+ * private file in the store's own folder, where client data is kept, that the store deletes)
+ * and imports it before the next is read: the server builds the next table meanwhile.
+ * @out_taken counts the table parts the store took. */
 static gboolean
 import_snapshot_stream (SyncJob       *job,
                         GInputStream  *in,
@@ -589,6 +625,25 @@ import_snapshot_stream (SyncJob       *job,
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                        "a part of %u bytes", length);
           return FALSE;
+        }
+      if (length <= SNAPSHOT_MEMORY_MAX)
+        {
+          g_autoptr(GError) read_error = NULL;
+          g_autoptr(GBytes) bytes = read_part (&reader, length, &read_error);
+
+          if (read_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&read_error));
+              return FALSE;
+            }
+          if (bytes != NULL)
+            {
+              if (!yp_snapshot_import_part_bytes (import, bytes, error))
+                return FALSE;
+              if (part > 0)
+                (*out_taken)++;
+              continue;
+            }
         }
       /* The store deletes the file whether it takes it or not. */
       if (!save_part (&reader, path, length, error)

@@ -208,11 +208,13 @@ tamper_part (GBytes     *part,
   return bytes;
 }
 
-/* Feeds @parts to a new import into @store, each written to a file in the store's folder as
- * the sync engine does; stops at the first refusal. Every file is gone afterwards. */
+/* Feeds @parts to a new import into @store as the sync engine does: from memory, or with
+ * @in_files each written to a file in the store's folder (the engine's way for a part too
+ * large for memory); stops at the first refusal. Every file is gone afterwards. */
 static gboolean
 import_parts (YpStore    *store,
               GPtrArray  *parts,
+              gboolean    in_files,
               GError    **error)
 {
   g_autoptr(YpSnapshotImport) import = yp_store_snapshot_import_new (store);
@@ -224,6 +226,12 @@ import_parts (YpStore    *store,
       g_autofree char *path = g_build_filename (dir, name, NULL);
       gboolean ok;
 
+      if (!in_files)
+        {
+          if (!yp_snapshot_import_part_bytes (import, parts->pdata[i], error))
+            return FALSE;
+          continue;
+        }
       g_assert_true (g_file_set_contents (path, g_bytes_get_data (parts->pdata[i], NULL),
                                           (gssize) g_bytes_get_size (parts->pdata[i]), NULL));
       ok = yp_snapshot_import_part (import, path, error);
@@ -1090,6 +1098,8 @@ test_import_refuses (Fixture       *f,
     { "unknown table", "stage", "ALTER TABLE stages RENAME TO secrets",
       "unexpected table “secrets”" },
     { "garbage", "stage", NULL, "" },
+    /* The first half of it: pages the header counts are not there. */
+    { "truncated", "plan_entry", "-- truncate", "" },
     { "version", NULL, "UPDATE snapshot SET schema_version = 999", "schema 999" },
     { "cursor", NULL, "UPDATE snapshot SET cursor = 'x'", "malformed cursor" },
     { "account", NULL, "UPDATE snapshot SET account_id = 'x'", "another account" },
@@ -1118,18 +1128,24 @@ test_import_refuses (Fixture       *f,
     g_assert_cmpstr (first, ==, "snapshot");
   }
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+  /* Every case from memory and from a file. */
+  for (guint k = 0; k < 2 * G_N_ELEMENTS (cases); k++)
     {
+      guint i = k / 2;
+      gboolean in_files = k % 2 == 1;
       const YpEntity *entity = cases[i].entity ? yp_schema_lookup (cases[i].entity) : NULL;
       guint index = part_index (parts, entity ? entity->table : "snapshot");
-      g_autofree char *name = g_strdup_printf ("case-%u", i);
+      g_autofree char *name = g_strdup_printf ("case-%u-%s", i, in_files ? "file" : "memory");
       g_autoptr(YpStore) store = import_store_new (f, name);
       g_autoptr(GBytes) part = NULL;
       g_autoptr(GPtrArray) tampered = NULL;
       g_autoptr(GError) local = NULL;
 
-      g_test_message ("tampered: %s", cases[i].what);
-      if (cases[i].sql)
+      g_test_message ("tampered (%s): %s", in_files ? "file" : "memory", cases[i].what);
+      if (g_strcmp0 (cases[i].sql, "-- truncate") == 0)
+        part = g_bytes_new_from_bytes (parts->pdata[index], 0,
+                                       g_bytes_get_size (parts->pdata[index]) / 2);
+      else if (cases[i].sql)
         part = tamper_part (parts->pdata[index], cases[i].sql);
       else
         {
@@ -1142,7 +1158,7 @@ test_import_refuses (Fixture       *f,
           part = g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
         }
       tampered = parts_with (parts, index, part);
-      g_assert_false (import_parts (store, tampered, &local));
+      g_assert_false (import_parts (store, tampered, in_files, &local));
       g_assert_error (local, YP_STORE_ERROR, YP_STORE_ERROR_FAILED);
       g_test_message ("refused: %s", local->message);
       g_assert_nonnull (strstr (local->message, cases[i].expect));
@@ -1160,7 +1176,7 @@ test_import_refuses (Fixture       *f,
     g_autoptr(GPtrArray) headless = parts_with (parts, 0, NULL);
     g_autoptr(GError) local = NULL;
 
-    g_assert_false (import_parts (store, headless, &local));
+    g_assert_false (import_parts (store, headless, FALSE, &local));
     g_assert_nonnull (strstr (local->message, "not the header"));
     g_assert_cmpuint (yp_store_count_clients (store), ==, 0);
     g_assert_null (yp_store_dup_local_state (store, "sync_cursor"));
@@ -1172,7 +1188,7 @@ test_import_refuses (Fixture       *f,
     g_autoptr(GError) local = NULL;
 
     g_ptr_array_insert (twice, (gint) index + 1, g_bytes_ref (parts->pdata[index]));
-    g_assert_false (import_parts (store, twice, &local));
+    g_assert_false (import_parts (store, twice, FALSE, &local));
     g_assert_nonnull (strstr (local->message, "stages came twice"));
     g_assert_cmpuint (n_rows (store, "stage", client_id), ==, 1);
     g_assert_null (yp_store_dup_local_state (store, "sync_cursor"));
@@ -1183,7 +1199,7 @@ test_import_refuses (Fixture       *f,
     g_autoptr(GError) local = NULL;
     g_autofree char *expect = g_strdup_printf ("%u of the %u tables", n - 1, n);
 
-    g_assert_false (import_parts (store, missing, &local));
+    g_assert_false (import_parts (store, missing, TRUE, &local));
     g_assert_nonnull (strstr (local->message, expect));
     g_assert_cmpuint (yp_store_count_clients (store), ==, 1);
     g_assert_cmpuint (n_rows (store, "message", client_id), ==, 0);
@@ -1198,7 +1214,7 @@ test_import_refuses (Fixture       *f,
     g_ptr_array_add (reversed, parts->pdata[0]);
     for (guint i = parts->len - 1; i > 0; i--)
       g_ptr_array_add (reversed, parts->pdata[i]);
-    g_assert_true (import_parts (store, reversed, &error));
+    g_assert_true (import_parts (store, reversed, FALSE, &error));
     g_assert_no_error (error);
     g_assert_cmpuint (yp_store_count_clients (store), ==, 1);
     g_assert_cmpuint (n_rows (store, "stage", client_id), ==, 1);
@@ -1214,7 +1230,7 @@ test_import_refuses (Fixture       *f,
       yp_record_set_string (change, "notes", "Kirjoitettu täällä");
       g_assert_true (yp_store_update (store, change, &error));
       g_assert_no_error (error);
-      g_assert_true (import_parts (store, parts, &error));
+      g_assert_true (import_parts (store, parts, TRUE, &error));
       g_assert_no_error (error);
       g_assert_cmpuint (yp_store_count_clients (store), ==, 1);
       g_assert_cmpuint (n_rows (store, "stage", client_id), ==, 1);

@@ -229,6 +229,58 @@ test_datetime_fast_path (void)
   g_assert_false (yp_date_is_valid ("2024-0a-29"));
 }
 
+/* yp_uuid_is_valid checks by hand what it used to ask GLib: g_uuid_string_is_valid and no
+ * upper case. It must agree on random ids, on every position of one replaced by each ASCII
+ * character and by a byte of a UTF-8 sequence, and on ids cut short or run long. */
+static gboolean
+glib_uuid_takes (const char *text)
+{
+  if (!g_uuid_string_is_valid (text))
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if (g_ascii_isupper (*p))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+test_uuid_fast_path (void)
+{
+  static const char * const others[] = {
+    "", "6f1a3d1e", "6f1a3d1e-0000-4000-8000-000000000000 ", " 6f1a3d1e-0000-4000-8000-000000000000",
+    "6f1a3d1e00000-4000-8000-000000000000", "{6f1a3d1e-0000-4000-8000-000000000000}",
+    "6F1A3D1E-0000-4000-8000-000000000000", "6f1a3d1e-0000-4000-8000-00000000000",
+    "6f1a3d1e-0000-4000-8000-0000000000000", "6f1a3d1e-0000-4000-8000-00000000000\xc3\xa4",
+  };
+  char text[38];
+
+  for (guint n = 0; n < 50; n++)
+    {
+      g_autofree char *id = g_uuid_string_random ();
+
+      g_assert_true (yp_uuid_is_valid (id));
+      g_assert_true (glib_uuid_takes (id));
+    }
+  for (guint pos = 0; pos < 36; pos++)
+    for (int c = 1; c < 256; c++)
+      {
+        g_strlcpy (text, "6f1a3d1e-09af-4000-8000-000000000000", sizeof text);
+        text[pos] = (char) c;
+        if (yp_uuid_is_valid (text) != glib_uuid_takes (text))
+          g_error ("%s (position %u): %d", text, pos, yp_uuid_is_valid (text));
+      }
+  for (guint len = 0; len <= 37; len++)
+    {
+      g_strlcpy (text, "6f1a3d1e-09af-4000-8000-0000000000001", sizeof text);
+      text[len] = '\0';
+      g_assert_cmpint (yp_uuid_is_valid (text), ==, glib_uuid_takes (text));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    g_assert_cmpint (yp_uuid_is_valid (others[i]), ==, glib_uuid_takes (others[i]));
+  g_assert_false (yp_uuid_is_valid (NULL));
+  g_assert_false (yp_uuid_is_valid ("6F1A3D1E-0000-4000-8000-000000000000"));
+}
+
 /* The setters by index fill a record as the setters by name do, reusing text buffers. */
 static void
 test_set_at (void)
@@ -269,6 +321,7 @@ main (int argc, char **argv)
   g_test_add_func ("/record/text", test_text_helpers);
   g_test_add_func ("/record/dates-sorting", test_dates_and_sorting);
   g_test_add_func ("/record/datetime-fast-path", test_datetime_fast_path);
+  g_test_add_func ("/record/uuid-fast-path", test_uuid_fast_path);
   g_test_add_func ("/record/set-at", test_set_at);
   return g_test_run ();
 }
