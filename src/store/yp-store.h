@@ -278,11 +278,12 @@ GPtrArray  *yp_store_list_follow_ups_due (YpStore     *self,
                                           GError     **error);
 
 /* The first sync from a server snapshot, streamed (GET /api/v1/snapshot): a header part, then
- * one part per table, each a SQLite file. Every part is attached read-only and checked as
+ * one part per table, each a SQLite database. Every part is attached read-only and checked as
  * hostile input (structure, schema, every row through yp_record_validate; one bad row refuses
  * the part). Each table part is upserted by id (higher rev wins; rows with unsent changes are
- * kept) in a transaction of its own that holds the store's writer lock only while that part
- * is checked and copied, never while the network is awaited; "changed" is emitted per table.
+ * kept) in a transaction of its own, committed only if every check passed, that holds the
+ * store's writer lock only while that part is checked and copied, never while the network is
+ * awaited; "changed" is emitted per table.
  * Parts taken stay taken if the stream breaks off (they are rows of one consistent snapshot,
  * and the paged pull that follows upserts over them); the cursor is saved only by
  * yp_snapshot_import_finish, once every announced table came. */
