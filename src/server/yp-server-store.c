@@ -2828,6 +2828,7 @@ struct _YpServerSnapshot
   GHashTable     *participations;
   SnapshotPolicy  policy;
   GHashTable     *sent_clients; /* client ids of the parts handed out so far */
+  GPtrArray      *visible;      /* snapshot_visible_clients, until the header takes them */
   guint           next;         /* 0: the header; then entity next - 1 */
 };
 
@@ -2980,40 +2981,38 @@ snapshot_entity (YpServerSnapshot  *snap,
   return rc == SQLITE_DONE;
 }
 
-/* The clients whose own row the snapshot holds: every client any part will hold rows of,
- * except a client the account is only invited to (only its notification comes, and that part
- * audits it). Known before the first table is built, so the main loop commits their audit
- * entries while the worker builds the tables; the first part of client data then leaves as
- * soon as it is built. */
-static gboolean
-snapshot_visible_clients (YpServerSnapshot  *snap,
-                          GPtrArray         *out,
-                          GError           **error)
+/* The clients whose own row the snapshot holds (every client any part will hold rows of,
+ * except one the account is only invited to: only its notification comes, and that part
+ * audits it), sorted: the participations at the seq, each judged by yp_policy_may_see on a
+ * client row, as the clients' table's rows are. Known as soon as the participations are,
+ * before any table is built, so the main loop commits their audit entries (with the header)
+ * while the worker builds the first tables. */
+static gint
+compare_ids (gconstpointer a,
+             gconstpointer b)
 {
-  sqlite3_stmt *stmt = NULL;
-  int rc = SQLITE_ERROR;
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
 
-  if (!begin_read (snap->reader, error))
-    return FALSE;
-  stmt = snapshot_prepare (snap, yp_schema_lookup ("client"), "", "id", error);
-  if (stmt != NULL)
+static GPtrArray *
+snapshot_visible_clients (YpServerSnapshot *snap)
+{
+  GPtrArray *visible = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(YpRecord) probe = yp_record_new (yp_schema_lookup ("client"));
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, snap->participations);
+  while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          const char *id = (const char *) sqlite3_column_text (stmt, 0);
-
-          if (id != NULL && !g_hash_table_contains (snap->sent_clients, id))
-            {
-              g_hash_table_add (snap->sent_clients, g_strdup (id));
-              g_ptr_array_add (out, g_strdup (id));
-            }
-        }
-      if (rc != SQLITE_DONE)
-        set_db_error (error, snap->reader->db, "snapshot clients");
-      sqlite3_finalize (stmt);
+      yp_record_set_string (probe, "id", key);
+      yp_record_set_string (probe, "client_id", key);
+      if (value != NULL && yp_policy_may_see (value, snap->account_id, probe, 0))
+        g_ptr_array_add (visible, g_strdup (key));
     }
-  snapshot_policy_done (snap);
-  return end (snap->reader, rc == SQLITE_DONE, error);
+  /* In id order: the audit log's client_id index takes them faster so. */
+  g_ptr_array_sort (visible, compare_ids);
+  return visible;
 }
 
 /* The client ids of @table in the part that no earlier part had: they are audited before
@@ -3157,6 +3156,7 @@ yp_server_snapshot_free (YpServerSnapshot *snap)
   g_clear_pointer (&snap->sent_clients, g_hash_table_unref);
   g_clear_pointer (&snap->policy.probe, yp_record_unref);
   g_clear_pointer (&snap->policy.probe_fields, g_array_unref);
+  g_clear_pointer (&snap->visible, g_ptr_array_unref);
   g_free (snap->account_id);
   g_free (snap->created_at);
   g_free (snap);
@@ -3212,6 +3212,7 @@ yp_server_snapshot_new (YpServerStore  *store,
     }
   if (!end (reader, ok, error))
     return NULL;
+  snap->visible = snapshot_visible_clients (snap);
   /* Only on this connection (the policy state is in @snap), and only from top-level SQL. */
   if (sqlite3_create_function (reader->db, "yp_snapshot_may_see", -1,
                                SQLITE_UTF8 | SQLITE_DIRECTONLY, &snap->policy,
@@ -3227,6 +3228,31 @@ gint64
 yp_server_snapshot_get_seq (YpServerSnapshot *snap)
 {
   return snap->seq;
+}
+
+/* The @k-th table to send: the clients first (the list the app shows first, and the part the
+ * audit with the header clears), then the stages, the largest table by far (a stage map of
+ * several stages per client: 70 000 rows at 10 000 clients), so that its build — the longest
+ * — overlaps the app's copy of the clients instead of keeping the app waiting after the
+ * small tables; then the rest in schema order. The app takes the tables in any order. */
+static const YpEntity *
+snapshot_table (const YpEntity * const *entities,
+                guint                   n,
+                guint                   k)
+{
+  static const char * const first[] = { "client", "stage" };
+  guint rest = G_N_ELEMENTS (first);
+
+  if (k < G_N_ELEMENTS (first))
+    return yp_schema_lookup (first[k]);
+  for (guint i = 0; i < n; i++)
+    {
+      if (g_strv_contains (first, entities[i]->name))
+        continue;
+      if (rest++ == k)
+        return entities[i];
+    }
+  g_return_val_if_reached (NULL);
 }
 
 GBytes *
@@ -3254,10 +3280,18 @@ yp_server_snapshot_next_part (YpServerSnapshot  *snap,
                          "PRAGMA " SNAP ".cache_size = -131072;", error))
     return NULL;
   if (snap->next == 0)
-    ok = snapshot_fill_header (snap, n, error)
-         && snapshot_visible_clients (snap, new_clients, error);
+    {
+      ok = snapshot_fill_header (snap, n, error);
+      for (guint i = 0; ok && i < snap->visible->len; i++)
+        {
+          g_hash_table_add (snap->sent_clients, g_strdup (snap->visible->pdata[i]));
+          g_ptr_array_add (new_clients, g_strdup (snap->visible->pdata[i]));
+        }
+      g_clear_pointer (&snap->visible, g_ptr_array_unref);
+    }
   else
-    ok = snapshot_fill_table (snap, entities[snap->next - 1], new_clients, error);
+    ok = snapshot_fill_table (snap, snapshot_table (entities, n, snap->next - 1), new_clients,
+                              error);
   if (ok)
     bytes = snapshot_serialize (snap, error);
   if (sqlite3_exec (reader->db, "DETACH " SNAP, NULL, NULL, NULL) != SQLITE_OK)
