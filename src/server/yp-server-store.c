@@ -2489,6 +2489,18 @@ case_set_for (YpServerStore  *self,
   return c;
 }
 
+void
+yp_server_store_prepare_case_set (YpServerStore *self,
+                                  const char    *account_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (YP_IS_SERVER_STORE (self));
+
+  if (case_set_for (self, account_id, &error) == NULL)
+    g_warning ("Could not work out a case set: %s", error->message);
+}
+
 static gboolean
 is_case_set_hash (const char *text)
 {

@@ -180,5 +180,9 @@ gboolean       yp_server_store_audit_snapshot (YpServerStore     *self,
                                                gint64             seq,
                                                GPtrArray         *client_ids,
                                                GError           **error);
+/* Works out @account_id's case set now, if it is not known yet, so that the sync that follows
+ * a snapshot finds it ready (it is kept while no participant row changes). */
+void           yp_server_store_prepare_case_set (YpServerStore  *self,
+                                                 const char     *account_id);
 
 G_END_DECLS

@@ -734,7 +734,13 @@ snapshot_send (SnapshotStream *s,
       if (part->error != NULL)
         snapshot_fail (s, part->error);
       else
-        snapshot_end (s, TRUE);
+        {
+          snapshot_end (s, TRUE);
+          /* The app's next request is a sync with its case-set hash, once it has copied the
+           * last tables (well after they left): the server's side of that hash, ~15 ms at
+           * 10 000 clients, is worked out now instead of while the app waits for it. */
+          yp_server_store_prepare_case_set (s->store, s->account_id);
+        }
       return;
     }
   size = g_bytes_get_size (part->bytes);

@@ -578,6 +578,22 @@ read_part (StreamReader  *r,
       const guint8 *chunk;
       gsize n = 0;
 
+      /* With the buffer empty and a megabyte or more to go, straight into the part. */
+      if (r->pos == r->end && length - have >= SNAPSHOT_READ_SIZE)
+        {
+          gssize got = g_input_stream_read (r->in, data + have, length - have, NULL, error);
+
+          if (got < 0)
+            return NULL;
+          if (got == 0)
+            {
+              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                                   "the snapshot stopped in the middle of a part");
+              return NULL;
+            }
+          have += (gsize) got;
+          continue;
+        }
       if (!reader_take (r, length - have, &chunk, &n, error))
         return NULL;
       if (n == 0)
