@@ -280,6 +280,34 @@ proxy_free (Proxy *proxy)
   g_free (proxy);
 }
 
+static GBytes *drop_connection (GBytes *stream);
+
+/* The snapshot reply written by hand on the stolen connection: the headers, one chunk that
+ * announces the whole body, only the bytes @cut kept of it, and the socket closed: a
+ * connection that drops in the middle of a chunk, as a network does. */
+static void
+proxy_drop (SoupServerMessage *msg,
+            GBytes            *whole,
+            GBytes            *cut)
+{
+  g_autoptr(GIOStream) conn = soup_server_message_steal_connection (msg);
+  GOutputStream *out = g_io_stream_get_output_stream (conn);
+  g_autofree char *head = g_strdup_printf ("HTTP/1.1 200 OK\r\n"
+                                           "Content-Type: %s\r\n"
+                                           "Transfer-Encoding: chunked\r\n"
+                                           "\r\n"
+                                           "%" G_GSIZE_MODIFIER "x\r\n",
+                                           SNAPSHOT_TYPE, g_bytes_get_size (whole));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (g_bytes_get_size (cut), <, g_bytes_get_size (whole));
+  g_assert_true (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, &error));
+  g_assert_true (g_output_stream_write_all (out, g_bytes_get_data (cut, NULL),
+                                            g_bytes_get_size (cut), NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_io_stream_close (conn, NULL, NULL);
+}
+
 static void
 proxy_cb (SoupServer        *server,
           SoupServerMessage *msg,
@@ -323,9 +351,15 @@ proxy_cb (SoupServer        *server,
     {
       GBytes *cut = proxy->cut (reply);
 
+      proxy->n_snapshots++;
+      if (proxy->cut == drop_connection)
+        {
+          proxy_drop (msg, reply, cut);
+          g_bytes_unref (cut);
+          return;
+        }
       g_bytes_unref (reply);
       reply = cut;
-      proxy->n_snapshots++;
     }
   if (g_str_equal (path, "/api/v1/snapshot") && status == 200 && proxy->stall_at > 0)
     {
@@ -1268,6 +1302,14 @@ cut_in_a_part (GBytes *stream)
                                             + g_bytes_get_size (parts->pdata[index]) / 2);
 }
 
+/* The same cut, but as a dropped connection: the chunk that carries the stream stops in the
+ * middle and the socket closes (proxy_drop), instead of a body that ends cleanly. */
+static GBytes *
+drop_connection (GBytes *stream)
+{
+  return cut_in_a_part (stream);
+}
+
 /* Every part came, the end marker did not (a server that failed after its last table). */
 static GBytes *
 cut_before_end (GBytes *stream)
@@ -1587,6 +1629,7 @@ main (int    argc,
   g_test_add (path, Fixture, (gconstpointer) (cut), fixture_set_up, test_broken_stream, \
               fixture_tear_down)
   ADD_CUT ("/snapshot/broken/cut-in-a-part", cut_in_a_part);
+  ADD_CUT ("/snapshot/broken/connection-dropped", drop_connection);
   ADD_CUT ("/snapshot/broken/cut-before-end", cut_before_end);
   ADD_CUT ("/snapshot/broken/a-table-missing", drop_a_table);
   ADD_CUT ("/snapshot/broken/part-after-end", part_after_end);
