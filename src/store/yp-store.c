@@ -3493,6 +3493,22 @@ snapshot_check_rows (sqlite3         *db,
 }
 
 
+/* The CREATE statement of the schema object @name in main, or NULL. */
+static char *
+schema_sql (sqlite3    *db,
+            const char *name)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (db, "SELECT sql FROM main.sqlite_schema WHERE name = ?",
+                                          NULL);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_type (stmt, 0) != SQLITE_TEXT)
+    return NULL;
+  return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+}
+
 static gboolean
 table_has_triggers (sqlite3    *db,
                     const char *table)
@@ -3594,6 +3610,7 @@ snapshot_copy_table_locked (YpStore         *self,
   g_autofree char *sql = NULL;
   g_autofree char *source = NULL;
   g_autofree char *conflicts = NULL;
+  g_autofree char *insert_trigger = NULL;
   gboolean ok;
 
   if (g_str_equal (e->name, "participant")
@@ -3654,7 +3671,21 @@ snapshot_copy_table_locked (YpStore         *self,
                            source, set->str, e->table);
   if (staged)
     sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 1, NULL);
-  ok = run_sql (db, sql, out_changes, error);
+  if (staged && is_client && table_is_empty (db, e->table)
+      && (insert_trigger = schema_sql (db, "clients_fts_ai")) != NULL)
+    /* Into an empty clients table (a first sync), the search index is built once after the
+     * rows instead of row by row through the insert trigger: FTS5's 'rebuild' reads the
+     * table and writes the index in one go, half of what the trigger costs (~40 ms of the
+     * ~55 ms of inserting 10 000 clients). The trigger is dropped and created again inside
+     * this transaction, so a failure anywhere rolls both back with the rows; other
+     * connections only see the schema change once (they reprepare their statements). */
+    ok = run_sql (db, "DROP TRIGGER main.clients_fts_ai", NULL, error)
+         && run_sql (db, sql, out_changes, error)
+         && run_sql (db, "INSERT INTO main.client_fts (client_fts) VALUES ('rebuild')", NULL,
+                     error)
+         && run_sql (db, insert_trigger, NULL, error);
+  else
+    ok = run_sql (db, sql, out_changes, error);
   if (staged)
     {
       g_autofree char *drop = g_strdup_printf ("DROP TABLE " STAGE_SCHEMA ".%s", e->table);
