@@ -642,7 +642,9 @@ import_snapshot_stream (SyncJob       *job,
                        "a part of %u bytes", length);
           return FALSE;
         }
-      if (length <= SNAPSHOT_MEMORY_MAX)
+      /* YP_SYNC_SNAPSHOT_FILES=1: every part through a file (tests of that route). */
+      if (length <= SNAPSHOT_MEMORY_MAX
+          && g_strcmp0 (g_getenv ("YP_SYNC_SNAPSHOT_FILES"), "1") != 0)
         {
           g_autoptr(GError) read_error = NULL;
           g_autoptr(GBytes) bytes = read_part (&reader, length, &read_error);

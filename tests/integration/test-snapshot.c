@@ -857,6 +857,10 @@ test_same_as_pages (Fixture       *f,
   guint n;
   const YpEntity * const *entities = yp_schema_get_entities (&n);
 
+  /* With "files", the engine takes every part through a file, its route for a part too large
+   * for memory. */
+  if (g_strcmp0 (data, "files") == 0)
+    g_setenv ("YP_SYNC_SNAPSHOT_FILES", "1", TRUE);
   sync_ok (f->a);
   g_assert_cmpuint (yp_store_count_outbox (f->a->store, NULL), ==, 0);
   /* Bob joins one client and writes in it: participants, consent events, notifications and
@@ -949,6 +953,7 @@ test_same_as_pages (Fixture       *f,
                      "Muutettu tilannekuvan jälkeen");
   }
   g_assert_cmpuint (count_snapshot_files (f->dir), ==, 0);
+  g_unsetenv ("YP_SYNC_SNAPSHOT_FILES");
 }
 
 /* A late joiner (consent "from now") gets no earlier message, not in the snapshot the server
@@ -1637,6 +1642,8 @@ main (int    argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/snapshot/same-as-pages", test_same_as_pages);
+  g_test_add ("/snapshot/same-as-pages/in-files", Fixture, "files", fixture_set_up,
+              test_same_as_pages, fixture_tear_down);
   ADD ("/snapshot/late-joiner-and-revoked", test_late_joiner_and_revoked);
   ADD ("/snapshot/tampered-falls-back", test_tampered_falls_back);
   ADD ("/snapshot/import-refuses", test_import_refuses);
