@@ -2827,8 +2827,9 @@ typedef struct
 {
   const char      *account_id;
   GHashTable      *participations;  /* client_id → YpParticipation (absent: none) */
-  YpRecord        *probe;           /* of the entity being copied (NULL between tables) */
-  GArray          *probe_fields;    /* guint: the indexes of the policy's fields of it */
+  YpRecord        *probe;           /* of the entity being copied */
+  const guint     *probe_fields;    /* the indexes of the policy's fields of that entity */
+  guint            n_probe_fields;
 } SnapshotPolicy;
 
 struct _YpServerSnapshot
@@ -2854,15 +2855,15 @@ snapshot_may_see_func (sqlite3_context *ctx,
   const char *client_id = (const char *) sqlite3_value_text (argv[0]);
   YpParticipation *p;
 
-  if (sp->probe == NULL || (guint) argc != 2 + sp->probe_fields->len)
+  if (sp->probe == NULL || (guint) argc != 2 + sp->n_probe_fields)
     {
       sqlite3_result_error (ctx, "yp_snapshot_may_see: wrong use", -1);
       return;
     }
   p = client_id != NULL ? g_hash_table_lookup (sp->participations, client_id) : NULL;
-  for (guint k = 0; k < sp->probe_fields->len; k++)
+  for (guint k = 0; k < sp->n_probe_fields; k++)
     {
-      guint index = g_array_index (sp->probe_fields, guint, k);
+      guint index = sp->probe_fields[k];
       const YpField *f = &yp_record_get_entity (sp->probe)->fields[index];
       sqlite3_value *v = argv[2 + k];
       const char *text;
@@ -2913,28 +2914,26 @@ snapshot_load_participations (YpServerStore  *self,
   return TRUE;
 }
 
-/* "<head> SELECT <what> FROM main.<table> WHERE <every row of rev 1 … seq that the policy
- * lets the account see>", prepared on the reader with seq bound, and the policy's probe of
- * @entity set up for stepping it (snapshot_policy_done after). */
-static sqlite3_stmt *
-snapshot_prepare (YpServerSnapshot  *snap,
-                  const YpEntity    *entity,
-                  const char        *head,
-                  const char        *what,
-                  GError           **error)
+static gboolean
+snapshot_entity (YpServerSnapshot  *snap,
+                 const YpEntity    *entity,
+                 GError           **error)
 {
   YpServerStore *reader = snap->reader;
   SnapshotPolicy *sp = &snap->policy;
   const char * const *policy_fields = yp_policy_row_fields ();
+  g_autofree char *cols = column_list (entity);
   g_autofree char *sql = NULL;
   g_autoptr(GString) args = g_string_new (NULL);
+  g_autoptr(GArray) probe_fields = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(YpRecord) probe = yp_record_new (entity);
   sqlite3_stmt *stmt = NULL;
+  int rc;
 
-  g_clear_pointer (&sp->probe, yp_record_unref);
-  g_array_set_size (sp->probe_fields, 0);
   if (!entity->client_scoped)
-    sql = g_strdup_printf ("%s SELECT %s FROM main.%s WHERE rev > 0 AND rev <= ?1", head,
-                           what, entity->table);
+    sql = g_strdup_printf ("INSERT INTO " SNAP ".%s (%s) SELECT %s FROM main.%s"
+                           " WHERE rev > 0 AND rev <= ?1", entity->table, cols, cols,
+                           entity->table);
   else
     {
       for (guint i = 0; i < entity->n_fields; i++)
@@ -2943,53 +2942,34 @@ snapshot_prepare (YpServerSnapshot  *snap,
 
           if (!(f->flags & YP_FIELD_FLAG_LOCAL) && g_strv_contains (policy_fields, f->name))
             {
-              g_array_append_val (sp->probe_fields, i);
+              g_array_append_val (probe_fields, i);
               g_string_append_printf (args, ", %s", f->name);
             }
         }
       /* Client rows only of the clients the account has a participant row in (through the
        * client_id index); the policy decides on each, exactly as in a pull from seq 0. */
-      sql = g_strdup_printf ("%s SELECT %s FROM main.%s"
+      sql = g_strdup_printf ("INSERT INTO " SNAP ".%s (%s) SELECT %s FROM main.%s"
                              " WHERE rev > 0 AND rev <= ?1"
                              " AND client_id IN temp.yp_snapshot_clients"
                              " AND yp_snapshot_may_see (client_id, created_seq%s)",
-                             head, what, entity->table, args->str);
+                             entity->table, cols, cols, entity->table, args->str);
     }
+  sp->probe = probe;
+  sp->probe_fields = (const guint *) probe_fields->data;
+  sp->n_probe_fields = probe_fields->len;
   if (sqlite3_prepare_v2 (reader->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    rc = SQLITE_ERROR;
+  else
     {
-      set_db_error (error, reader->db, "snapshot");
-      return NULL;
+      sqlite3_bind_int64 (stmt, 1, snap->seq);
+      rc = sqlite3_step (stmt);
     }
-  sqlite3_bind_int64 (stmt, 1, snap->seq);
-  sp->probe = yp_record_new (entity);
-  return stmt;
-}
-
-static void
-snapshot_policy_done (YpServerSnapshot *snap)
-{
-  g_clear_pointer (&snap->policy.probe, yp_record_unref);
-  g_array_set_size (snap->policy.probe_fields, 0);
-}
-
-/* The rows of @entity into the part's table. */
-static gboolean
-snapshot_entity (YpServerSnapshot  *snap,
-                 const YpEntity    *entity,
-                 GError           **error)
-{
-  g_autofree char *cols = column_list (entity);
-  g_autofree char *head = g_strdup_printf ("INSERT INTO " SNAP ".%s (%s)", entity->table, cols);
-  sqlite3_stmt *stmt = snapshot_prepare (snap, entity, head, cols, error);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-  rc = sqlite3_step (stmt);
+  sp->probe = NULL;
+  sp->probe_fields = NULL;
+  sp->n_probe_fields = 0;
   if (rc != SQLITE_DONE)
-    set_db_error (error, snap->reader->db, "snapshot");
+    set_db_error (error, reader->db, "snapshot");
   sqlite3_finalize (stmt);
-  snapshot_policy_done (snap);
   return rc == SQLITE_DONE;
 }
 
@@ -3166,8 +3146,6 @@ yp_server_snapshot_free (YpServerSnapshot *snap)
     snapshot_close_reader (snap->reader);
   g_clear_pointer (&snap->participations, g_hash_table_unref);
   g_clear_pointer (&snap->sent_clients, g_hash_table_unref);
-  g_clear_pointer (&snap->policy.probe, yp_record_unref);
-  g_clear_pointer (&snap->policy.probe_fields, g_array_unref);
   g_clear_pointer (&snap->visible, g_ptr_array_unref);
   g_free (snap->account_id);
   g_free (snap->created_at);
@@ -3195,7 +3173,6 @@ yp_server_snapshot_new (YpServerStore  *store,
   snap->sent_clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   snap->policy.account_id = snap->account_id;
   snap->policy.participations = snap->participations;
-  snap->policy.probe_fields = g_array_new (FALSE, FALSE, sizeof (guint));
   if ((snap->reader = reader = store_open_reader (store, error)) == NULL)
     return NULL;
 

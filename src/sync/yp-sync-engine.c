@@ -524,6 +524,14 @@ read_part_length (StreamReader  *r,
   return TRUE;
 }
 
+static gboolean
+stopped_in_a_part (GError **error)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                       "the snapshot stopped in the middle of a part");
+  return FALSE;
+}
+
 /* The next @length bytes into a new private file at @path (removed on failure). */
 static gboolean
 save_part (StreamReader  *r,
@@ -546,11 +554,7 @@ save_part (StreamReader  *r,
 
       ok = reader_take (r, left, &data, &n, error);
       if (ok && n == 0)
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-                               "the snapshot stopped in the middle of a part");
-          ok = FALSE;
-        }
+        ok = stopped_in_a_part (error);
       ok = ok && g_output_stream_write_all (G_OUTPUT_STREAM (out), data, n, NULL, NULL, error);
       left -= ok ? n : 0;
     }
@@ -583,25 +587,14 @@ read_part (StreamReader  *r,
         {
           gssize got = g_input_stream_read (r->in, data + have, length - have, NULL, error);
 
-          if (got < 0)
+          if (got < 0 || (got == 0 && !stopped_in_a_part (error)))
             return NULL;
-          if (got == 0)
-            {
-              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-                                   "the snapshot stopped in the middle of a part");
-              return NULL;
-            }
           have += (gsize) got;
           continue;
         }
-      if (!reader_take (r, length - have, &chunk, &n, error))
+      if (!reader_take (r, length - have, &chunk, &n, error)
+          || (n == 0 && !stopped_in_a_part (error)))
         return NULL;
-      if (n == 0)
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-                               "the snapshot stopped in the middle of a part");
-          return NULL;
-        }
       memcpy (data + have, chunk, n);
       have += n;
     }
