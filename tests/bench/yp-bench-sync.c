@@ -382,7 +382,12 @@ main (int argc, char **argv)
     else if (g_str_equal (argv[i], "--clients") && i + 1 < argc)
       n_clients = (guint) g_ascii_strtoull (argv[++i], NULL, 10);
     else if (g_str_equal (argv[i], "--first-syncs") && i + 1 < argc)
-      n_first = MAX (1, (guint) g_ascii_strtoull (argv[++i], NULL, 10));
+      {
+        /* Not inside MAX (), which would evaluate argv[++i] twice. */
+        guint n = (guint) g_ascii_strtoull (argv[++i], NULL, 10);
+
+        n_first = MAX (1, n);
+      }
   if (server_bin == NULL)
     g_error ("usage: yp-bench-sync --server PATH [--clients N] [--first-syncs N]");
 
