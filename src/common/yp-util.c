@@ -8,10 +8,39 @@
 
 #include "yp-util.h"
 
+/* A new id: a time-ordered UUID (version 7, RFC 9562) in our lower-case wire form. The first
+ * 48 bits are the Unix time in milliseconds and the next 12 (after the version) the fraction
+ * of that millisecond (the RFC's "increased clock precision", method 3), then the variant and
+ * 62 random bits. Ids made one after the other sort as text in the order they were made (a
+ * process never hands out the same or an earlier time twice, even if the clock steps back),
+ * so every id index, here and on the server, takes a new row near its end instead of at a
+ * random place: the server builds a first-sync part ~30 % faster when rows come in about
+ * their id order (HACKING.md, "Sync figures"). The creation time an id shows is no more than
+ * the row's own timestamps and the server's audit log already tell whoever may see it.
+ * Ids made before (random, version 4) stay valid: nothing reads the version. */
 char *
 yp_uuid_new (void)
 {
-  return g_uuid_string_random ();
+  static gint64 last_us;
+  G_LOCK_DEFINE_STATIC (last_us);
+  gint64 us = g_get_real_time ();
+  guint64 ms;
+  guint fraction;
+  guint32 r1 = g_random_int (), r2 = g_random_int ();
+
+  G_LOCK (last_us);
+  if (us <= last_us)
+    us = last_us + 1;
+  last_us = us;
+  G_UNLOCK (last_us);
+  ms = (guint64) us / 1000;
+  /* 0 … 4095: distinct for each microsecond of the millisecond. */
+  fraction = (guint) (((guint64) us % 1000) * 4096 / 1000);
+  return g_strdup_printf ("%08x-%04x-%04x-%04x-%04x%08x",
+                          (guint32) (ms >> 16), (guint) (ms & 0xffff),
+                          0x7000u | fraction,
+                          0x8000u | (r1 >> 18),
+                          (guint) (r1 & 0xffff), r2);
 }
 
 /* The form g_uuid_string_is_valid takes (8-4-4-4-12 hex digits), in lower case only: our wire

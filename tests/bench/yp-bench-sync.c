@@ -2,7 +2,7 @@
  *
  * Starts yhteispolku-server on 127.0.0.1 with a temporary database, fills it through its own
  * API with N fictional clients (a client, its seven phases, three plan entries, a follow-up
- * and a message each), then measures a fresh laptop's first sync through the app's real sync
+ * and a message each; see fill_server for the order in which they are made), then measures a fresh laptop's first sync through the app's real sync
  * engine into a real store, compares it with copying the same rows straight into SQLite in one
  * transaction, and finally times no-change syncs in a bounded loop. Prints "name value" lines.
  * The first sync is measured --first-syncs times (5), each a new laptop in a folder of its own
@@ -149,7 +149,75 @@ add_insert (JsonBuilder *b, const char *entity, const char *row_id, const char *
   json_builder_end_object (b);
 }
 
-/* Pushes the fictional clients as the owner would have, in batches; returns the row count. */
+/* Mutations on their way to the server, BATCH to a push. */
+typedef struct
+{
+  SoupSession *session;
+  const char  *url;
+  const char  *token;
+  JsonBuilder *b;
+  guint        n;
+} Batch;
+
+static void
+batch_flush (Batch *batch)
+{
+  g_autoptr(JsonNode) reply = NULL;
+
+  if (batch->b == NULL)
+    return;
+  json_builder_end_array (batch->b);
+  json_builder_end_object (batch->b);
+  reply = post_json (batch->session, batch->url, batch->token, batch->b);
+  g_clear_object (&batch->b);
+  batch->n = 0;
+}
+
+static void
+batch_add (Batch *batch, const char *entity, const char *row_id, const char *client_id,
+           const char * const *kv)
+{
+  if (batch->b == NULL)
+    {
+      batch->b = json_builder_new ();
+      json_builder_begin_object (batch->b);
+      json_builder_set_member_name (batch->b, "cursor");
+      json_builder_add_null_value (batch->b);
+      json_builder_set_member_name (batch->b, "limit");
+      json_builder_add_int_value (batch->b, 1);
+      json_builder_set_member_name (batch->b, "mutations");
+      json_builder_begin_array (batch->b);
+    }
+  add_insert (batch->b, entity, row_id, client_id, kv);
+  if (++batch->n == BATCH)
+    batch_flush (batch);
+}
+
+/* The clients in an order of their own (a fixed seed per @round). */
+static guint *
+shuffled (guint n, guint32 round)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (round);
+  guint *order = g_new (guint, n);
+
+  for (guint i = 0; i < n; i++)
+    order[i] = i;
+  for (guint i = n; i > 1; i--)
+    {
+      guint j = (guint) g_rand_int_range (rand, 0, (gint32) i), t = order[i - 1];
+
+      order[i - 1] = order[j];
+      order[j] = t;
+    }
+  return order;
+}
+
+/* Pushes the fictional clients as the owners' work would have, in batches; returns the row
+ * count. A client comes with its stage map; its plan, follow-up and message come later, as
+ * the work goes on, client after client in no particular order (as months of home visits
+ * would): ids are time-ordered (yp_uuid_new), and rows made so are not in the id order in
+ * which the server reads them client by client — the first sync's parts are built from data
+ * as mixed as a real server's, not from rows made one client at a time. */
 static guint
 fill_server (SoupSession *session, const char *base, const char *token, const char *me)
 {
@@ -159,68 +227,66 @@ fill_server (SoupSession *session, const char *base, const char *token, const ch
                                   "implementation", "follow_up", "closing" };
   g_autofree char *url = g_strdup_printf ("%s/api/v1/sync", base);
   g_autofree char *now = yp_now_iso8601 ();
-  guint rows = 0, in_batch = 0;
-  g_autoptr(JsonBuilder) b = NULL;
+  g_auto(GStrv) cids = g_new0 (char *, n_clients + 1);
+  Batch batch = { session, url, token, NULL, 0 };
+  guint rows = 0;
 
   for (guint i = 0; i < n_clients; i++)
     {
-      g_autofree char *cid = yp_uuid_new ();
-      char pos[8];
+      const char *kv[] = { "first_name", first[i % G_N_ELEMENTS (first)],
+                           "last_name", last[(i / 7) % G_N_ELEMENTS (last)],
+                           "language", "fi", "status", "active", "responsible_id", me, NULL };
 
-      if (b == NULL)
-        {
-          b = json_builder_new ();
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "cursor"); json_builder_add_null_value (b);
-          json_builder_set_member_name (b, "limit"); json_builder_add_int_value (b, 1);
-          json_builder_set_member_name (b, "mutations");
-          json_builder_begin_array (b);
-        }
-      {
-        const char *kv[] = { "first_name", first[i % G_N_ELEMENTS (first)],
-                             "last_name", last[(i / 7) % G_N_ELEMENTS (last)],
-                             "language", "fi", "status", "active", "responsible_id", me, NULL };
-        add_insert (b, "client", cid, cid, kv);
-      }
+      cids[i] = yp_uuid_new ();
+      batch_add (&batch, "client", cids[i], cids[i], kv);
+      rows++;
       for (guint p = 0; p < G_N_ELEMENTS (phases); p++)
         {
           g_autofree char *id = yp_uuid_new ();
-          const char *kv[] = { "template", "default", "phase_key", phases[p], "position", pos,
-                               "status", p == 0 ? "current" : "upcoming", NULL };
+          char pos[8];
+          const char *stage[] = { "template", "default", "phase_key", phases[p],
+                                  "position", pos, "status", p == 0 ? "current" : "upcoming",
+                                  NULL };
 
           g_snprintf (pos, sizeof pos, "%u", p + 1);
-          add_insert (b, "stage", id, cid, kv);
-        }
-      {
-        g_autofree char *g = yp_uuid_new (), *r = yp_uuid_new (), *a = yp_uuid_new ();
-        g_autofree char *fu = yp_uuid_new (), *m = yp_uuid_new ();
-        const char *goal[] = { "section", "goal", "text", "Haluan asua kotona", NULL };
-        const char *res[] = { "section", "resource", "text", "Tytär käy viikoittain", NULL };
-        const char *act[] = { "section", "action", "text", "Kotihoito aamuisin",
-                              "action_status", "planned", NULL };
-        const char *follow[] = { "kind", "phone", "due_on", "2026-12-01", NULL };
-        const char *msg[] = { "author_id", me, "created_at", now,
-                              "body", "Soitin asiakkaalle, kaikki hyvin.", NULL };
-
-        add_insert (b, "plan_entry", g, cid, goal);
-        add_insert (b, "plan_entry", r, cid, res);
-        add_insert (b, "plan_entry", a, cid, act);
-        add_insert (b, "follow_up", fu, cid, follow);
-        add_insert (b, "message", m, cid, msg);
-      }
-      rows += 13;
-      in_batch += 13;
-      if (in_batch + 13 > BATCH || i + 1 == n_clients)
-        {
-          g_autoptr(JsonNode) reply = NULL;
-
-          json_builder_end_array (b);
-          json_builder_end_object (b);
-          reply = post_json (session, url, token, b);
-          g_clear_object (&b);
-          in_batch = 0;
+          batch_add (&batch, "stage", id, cids[i], stage);
+          rows++;
         }
     }
+  for (guint round = 1; round <= 3; round++)
+    {
+      g_autofree guint *order = shuffled (n_clients, round);
+
+      for (guint k = 0; k < n_clients; k++)
+        {
+          const char *cid = cids[order[k]];
+          const char *goal[] = { "section", "goal", "text", "Haluan asua kotona", NULL };
+          const char *res[] = { "section", "resource", "text", "Tytär käy viikoittain", NULL };
+          const char *act[] = { "section", "action", "text", "Kotihoito aamuisin",
+                                "action_status", "planned", NULL };
+          const char *follow[] = { "kind", "phone", "due_on", "2026-12-01", NULL };
+          const char *msg[] = { "author_id", me, "created_at", now,
+                                "body", "Soitin asiakkaalle, kaikki hyvin.", NULL };
+          g_autofree char *a = yp_uuid_new (), *b = NULL, *c = NULL;
+
+          if (round == 1)
+            {
+              b = yp_uuid_new ();
+              c = yp_uuid_new ();
+              batch_add (&batch, "plan_entry", a, cid, goal);
+              batch_add (&batch, "plan_entry", b, cid, res);
+              batch_add (&batch, "plan_entry", c, cid, act);
+              rows += 3;
+            }
+          else
+            {
+              batch_add (&batch, round == 2 ? "follow_up" : "message", a, cid,
+                         round == 2 ? follow : msg);
+              rows++;
+            }
+        }
+    }
+  batch_flush (&batch);
   return rows;
 }
 

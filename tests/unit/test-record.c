@@ -281,6 +281,69 @@ test_uuid_fast_path (void)
   g_assert_false (yp_uuid_is_valid ("6F1A3D1E-0000-4000-8000-000000000000"));
 }
 
+/* New ids are version 7: valid in our form, each later than the one before as text (also
+ * from several threads at once, and never the same twice), and carrying the time they were
+ * made. */
+static gpointer
+make_ids (gpointer data)
+{
+  GPtrArray *ids = data;
+
+  for (guint i = 0; i < 2000; i++)
+    g_ptr_array_add (ids, yp_uuid_new ());
+  return NULL;
+}
+
+static void
+test_uuid_time_ordered (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *per_thread[4];
+  GThread *threads[4];
+  gint64 before = g_get_real_time () / 1000, after;
+
+  make_ids (ids);
+  after = g_get_real_time () / 1000;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = ids->pdata[i];
+      g_autofree char *hex = g_strndup (id, 8);
+      g_autofree char *ms_text = g_strconcat (hex, id + 9, NULL);
+      gint64 ms;
+
+      g_assert_true (yp_uuid_is_valid (id));
+      g_assert_true (glib_uuid_takes (id));
+      g_assert_cmpint (id[14], ==, '7');
+      g_assert_nonnull (strchr ("89ab", id[19]));
+      ms_text[12] = '\0';
+      ms = (gint64) g_ascii_strtoull (ms_text, NULL, 16);
+      g_assert_cmpint (ms, >=, before);
+      g_assert_cmpint (ms, <=, after + 1);
+      if (i > 0)
+        g_assert_cmpstr (ids->pdata[i - 1], <, id);
+    }
+
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    {
+      per_thread[t] = g_ptr_array_new_with_free_func (g_free);
+      threads[t] = g_thread_new ("ids", make_ids, per_thread[t]);
+    }
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    {
+      g_thread_join (threads[t]);
+      for (guint i = 0; i < per_thread[t]->len; i++)
+        {
+          if (i > 0)
+            g_assert_cmpstr (per_thread[t]->pdata[i - 1], <, per_thread[t]->pdata[i]);
+          g_assert_true (g_hash_table_add (seen, per_thread[t]->pdata[i]));
+        }
+    }
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 4 * 2000);
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    g_ptr_array_unref (per_thread[t]);
+}
+
 /* The setters by index fill a record as the setters by name do, reusing text buffers. */
 static void
 test_set_at (void)
@@ -322,6 +385,7 @@ main (int argc, char **argv)
   g_test_add_func ("/record/dates-sorting", test_dates_and_sorting);
   g_test_add_func ("/record/datetime-fast-path", test_datetime_fast_path);
   g_test_add_func ("/record/uuid-fast-path", test_uuid_fast_path);
+  g_test_add_func ("/record/uuid-time-ordered", test_uuid_time_ordered);
   g_test_add_func ("/record/set-at", test_set_at);
   return g_test_run ();
 }
