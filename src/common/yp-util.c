@@ -65,8 +65,8 @@ yp_uuid_is_valid (const char *text)
 
   if (text == NULL)
     return FALSE;
-  /* Stops at a NUL (class 0) or at the first wrong character; the sum of mismatches keeps
-   * the loop free of branches that depend on which hex digit came. */
+  /* Stops at a NUL; any other wrong character only sets a bit of @bad, so that no branch
+   * depends on which hex digit came. */
   for (guint i = 0; i < 36; i++)
     {
       bad |= uuid_char_class[p[i]] ^ (form[i] == '-' ? 2u : 1u);

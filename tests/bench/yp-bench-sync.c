@@ -2,9 +2,10 @@
  *
  * Starts yhteispolku-server on 127.0.0.1 with a temporary database, fills it through its own
  * API with N fictional clients (a client, its seven phases, three plan entries, a follow-up
- * and a message each; see fill_server for the order in which they are made), then measures a fresh laptop's first sync through the app's real sync
- * engine into a real store, compares it with copying the same rows straight into SQLite in one
- * transaction, and finally times no-change syncs in a bounded loop. Prints "name value" lines.
+ * and a message each; fill_server says in which order they are made), then measures a fresh
+ * laptop's first sync through the app's real sync engine into a real store, compares it with
+ * copying the same rows straight into SQLite in one transaction, and finally times no-change
+ * syncs in a bounded loop. Prints "name value" lines.
  * The first sync is measured --first-syncs times (5), each a new laptop in a folder of its own
  * with its own plain copy right after it, and the figures are the medians (the ratio's lowest
  * and highest are printed too): on a shared two-core machine one run moves by ±10 %.
